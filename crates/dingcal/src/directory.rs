@@ -1,0 +1,293 @@
+//! Organisations, users and apps: the directory file, and the in-memory index
+//! the server answers from. The directory only changes at start.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{CorpId, Permission, UnionId, random_token};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryFile {
+    #[serde(default)]
+    pub orgs: Vec<Org>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    pub corp_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub users: Vec<User>,
+    #[serde(default)]
+    pub apps: Vec<App>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    pub union_id: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    pub app_key: String,
+    pub app_secret: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+impl DirectoryFile {
+    pub fn load(path: &Path) -> Result<DirectoryFile, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read directory file {}: {e}", path.display()))?;
+        let file: DirectoryFile =
+            toml::from_str(&text).map_err(|e| format!("directory file {}: {e}", path.display()))?;
+        file.check()?;
+        Ok(file)
+    }
+
+    /// Refuses what would make the directory ambiguous.
+    pub fn check(&self) -> Result<(), String> {
+        let mut union_ids = HashMap::new();
+        let mut app_keys = HashMap::new();
+        for org in &self.orgs {
+            for user in &org.users {
+                if let Some(other) = union_ids.insert(&user.union_id, &org.corp_id) {
+                    return Err(format!(
+                        "union_id {:?} appears twice (orgs {other:?} and {:?})",
+                        user.union_id, org.corp_id
+                    ));
+                }
+            }
+            for app in &org.apps {
+                if app_keys.insert(&app.app_key, &org.corp_id).is_some() {
+                    return Err(format!("app_key {:?} appears twice", app.app_key));
+                }
+                for p in &app.permissions {
+                    if Permission::parse(p).is_none() {
+                        return Err(format!("app {:?}: unknown permission {p:?}", app.app_key));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The demo organisation made on an empty database when no directory
+    /// file is given: a few users and one app with every permission.
+    pub fn demo() -> DirectoryFile {
+        let user = |id: &str, name: &str| User {
+            union_id: format!("{id}-union"),
+            user_id: Some(id.to_string()),
+            name: name.to_string(),
+            email: Some(format!("{id}@demo.example")),
+        };
+        DirectoryFile {
+            orgs: vec![Org {
+                corp_id: "ding-demo".into(),
+                name: "Demo".into(),
+                users: vec![
+                    user("alice", "Alice"),
+                    user("bob", "Bob"),
+                    user("carol", "Carol"),
+                    user("dave", "Dave"),
+                ],
+                apps: vec![App {
+                    app_key: format!("demo-{}", random_token(9)),
+                    app_secret: random_token(24),
+                    permissions: Permission::ALL
+                        .iter()
+                        .map(|p| p.name().to_string())
+                        .collect(),
+                }],
+            }],
+        }
+    }
+}
+
+/// What an access token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub app_key: String,
+    pub corp_id: CorpId,
+    pub permissions: Vec<Permission>,
+}
+
+impl Grant {
+    pub fn require(&self, needed: Permission) -> ApiResult<()> {
+        if self.permissions.iter().any(|p| p.grants(needed)) {
+            Ok(())
+        } else {
+            Err(ApiError::permission_denied(vec![needed.name()]))
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UserEntry {
+    pub corp_id: CorpId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppEntry {
+    pub secret: String,
+    pub grant: Grant,
+}
+
+/// The directory as the server consults it on every request.
+#[derive(Debug, Default)]
+pub struct Directory {
+    users: HashMap<UnionId, UserEntry>,
+    apps: HashMap<String, AppEntry>,
+}
+
+impl Directory {
+    pub fn from_file(file: &DirectoryFile) -> Directory {
+        let mut dir = Directory::default();
+        for org in &file.orgs {
+            let corp_id = CorpId(org.corp_id.clone());
+            for u in &org.users {
+                dir.users.insert(
+                    UnionId(u.union_id.clone()),
+                    UserEntry {
+                        corp_id: corp_id.clone(),
+                        name: u.name.clone(),
+                    },
+                );
+            }
+            for a in &org.apps {
+                dir.apps.insert(
+                    a.app_key.clone(),
+                    AppEntry {
+                        secret: a.app_secret.clone(),
+                        grant: Grant {
+                            app_key: a.app_key.clone(),
+                            corp_id: corp_id.clone(),
+                            permissions: a
+                                .permissions
+                                .iter()
+                                .filter_map(|p| Permission::parse(p))
+                                .collect(),
+                        },
+                    },
+                );
+            }
+        }
+        dir
+    }
+
+    pub fn app(&self, app_key: &str) -> Option<&AppEntry> {
+        self.apps.get(app_key)
+    }
+
+    /// A user of the given org; a user of any other org is not found, so
+    /// nothing of another org is revealed.
+    pub fn member(&self, corp_id: &CorpId, union_id: &str) -> ApiResult<UnionId> {
+        let id = UnionId(union_id.to_string());
+        match self.users.get(&id) {
+            Some(u) if &u.corp_id == corp_id => Ok(id),
+            _ => Err(ApiError::item_not_found(format!(
+                "The specified user {union_id:?} cannot be found."
+            ))),
+        }
+    }
+
+    /// Attendees must be users of the org; names the first that is not.
+    pub fn check_members<'a>(
+        &self,
+        corp_id: &CorpId,
+        ids: impl IntoIterator<Item = &'a UnionId>,
+    ) -> ApiResult<()> {
+        for id in ids {
+            match self.users.get(id) {
+                Some(u) if &u.corp_id == corp_id => {}
+                _ => {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "attendee {:?} is not a user of this organization",
+                        id.as_str()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn display_name(&self, id: &UnionId) -> String {
+        self.users
+            .get(id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[[orgs]]
+corp_id = "ding-acme"
+name = "Acme"
+
+[[orgs.users]]
+union_id = "alice-union"
+user_id = "alice"
+name = "Alice"
+email = "alice@acme.example"
+
+[[orgs.apps]]
+app_key = "acme-app"
+app_secret = "acme-secret"
+permissions = ["Calendar.Event.Read", "Calendar.Event.Write"]
+
+[[orgs]]
+corp_id = "ding-other"
+name = "Other"
+
+[[orgs.users]]
+union_id = "eve-union"
+name = "Eve"
+"#;
+
+    #[test]
+    fn contract_example_parses() {
+        let file: DirectoryFile = toml::from_str(FILE).unwrap();
+        file.check().unwrap();
+        let dir = Directory::from_file(&file);
+        let grant = &dir.app("acme-app").unwrap().grant;
+        assert_eq!(grant.corp_id.as_str(), "ding-acme");
+        assert!(grant.require(Permission::EventRead).is_ok());
+        assert!(grant.require(Permission::EventScheduleRead).is_err());
+    }
+
+    #[test]
+    fn users_of_another_org_are_not_found() {
+        let dir = Directory::from_file(&toml::from_str(FILE).unwrap());
+        let acme = CorpId("ding-acme".into());
+        assert!(dir.member(&acme, "alice-union").is_ok());
+        assert_eq!(
+            dir.member(&acme, "eve-union").unwrap_err().code,
+            "itemNotFound"
+        );
+    }
+
+    #[test]
+    fn a_union_id_in_two_orgs_is_refused() {
+        let doubled =
+            format!("{FILE}\n[[orgs.users]]\nunion_id = \"alice-union\"\nname = \"A2\"\n");
+        let file: DirectoryFile = toml::from_str(&doubled).unwrap();
+        assert!(file.check().is_err());
+    }
+}

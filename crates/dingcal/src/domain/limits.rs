@@ -1,0 +1,72 @@
+//! Every bound the API enforces, in one place. Those marked "dingcal's choice"
+//! are not documented by the real service; the README lists them.
+
+use crate::error::{ApiError, ApiResult};
+
+pub const SUMMARY_MAX: usize = 2_048;
+pub const DESCRIPTION_MAX: usize = 5_000;
+/// dingcal's choice.
+pub const LOCATION_MAX: usize = 2_048;
+/// dingcal's choice.
+pub const RICH_TEXT_MAX: usize = 20_000;
+/// dingcal's choice, for ids, names and other short strings.
+pub const SHORT_STRING_MAX: usize = 256;
+/// dingcal's choice, for the values of `extra`.
+pub const EXTRA_VALUE_MAX: usize = 1_024;
+/// dingcal's choice, for extra, categories, uiConfigs, cardInstances and reminders.
+pub const SMALL_LIST_MAX: usize = 20;
+/// Longest reminder lead time, one year in minutes (dingcal's choice).
+pub const REMINDER_MINUTES_MAX: i64 = 525_600;
+
+pub const ATTENDEES_PER_CALL: usize = 500;
+pub const ATTENDEES_PER_EVENT: usize = 5_000;
+
+pub const LIST_EVENTS_MAX_RESULTS: i64 = 100;
+pub const LIST_EVENTS_MAX_ATTENDEES: i64 = 100;
+pub const GET_EVENT_MAX_ATTENDEES_DEFAULT: i64 = 100;
+pub const GET_EVENT_MAX_ATTENDEES: i64 = 500;
+pub const LIST_ATTENDEES_DEFAULT: i64 = 100;
+pub const LIST_ATTENDEES_MAX: i64 = 500;
+/// timeMin and timeMax of a listing are at most a year apart (366 days, so
+/// that a leap year fits).
+pub const LIST_WINDOW_MAX_SECONDS: i64 = 366 * 86_400;
+
+/// An access token lives two hours.
+pub const ACCESS_TOKEN_TTL_SECONDS: i64 = 7_200;
+/// An x-client-token is remembered for a day.
+pub const IDEMPOTENCY_TTL_SECONDS: i64 = 86_400;
+
+/// HTTP body limit (dingcal's choice): 5,000 attendees fit many times over.
+pub const BODY_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// Refuses a string longer than `max` characters.
+pub fn check_len(field: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.chars().count() > max {
+        return Err(ApiError::invalid_parameter(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a list longer than `max` entries.
+pub fn check_count<T>(field: &str, list: &[T], max: usize) -> ApiResult<()> {
+    if list.len() > max {
+        return Err(ApiError::invalid_parameter(format!(
+            "{field} has more than {max} entries"
+        )));
+    }
+    Ok(())
+}
+
+/// A paging size from the query: absent gives `default`, outside 1..=`max`
+/// is refused.
+pub fn page_size(field: &str, asked: Option<i64>, default: i64, max: i64) -> ApiResult<usize> {
+    match asked {
+        None => Ok(default as usize),
+        Some(n) if (1..=max).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ApiError::invalid_parameter(format!(
+            "{field} must be between 1 and {max}, got {n}"
+        ))),
+    }
+}

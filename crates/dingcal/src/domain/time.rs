@@ -1,0 +1,358 @@
+//! An event's time: all-day (dates, the end exclusive) or timed (instants in
+//! a TZ database zone), and how `start`/`end`/`isAllDay` combine into one.
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ApiResult};
+use crate::wire::event::EventTime;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum When {
+    AllDay {
+        start: Date,
+        /// Exclusive: a one-day event on the 20th ends on the 21st.
+        end: Date,
+    },
+    Timed {
+        start: Timestamp,
+        end: Timestamp,
+        time_zone: String,
+    },
+}
+
+/// One side of an event's time, as parsed from the wire before the two sides
+/// are checked against each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeSpec {
+    Date(Date),
+    DateTime { at: Timestamp, time_zone: String },
+}
+
+impl TimeSpec {
+    /// Parses `start` or `end` (named by `side`), refusing a value that mixes
+    /// the all-day and timed forms.
+    pub fn parse(side: &str, time: &EventTime) -> ApiResult<TimeSpec> {
+        let date = non_blank(&time.date);
+        let date_time = non_blank(&time.date_time);
+        let time_zone = non_blank(&time.time_zone);
+        match (date, date_time, time_zone) {
+            (Some(date), None, None) => {
+                parse_date(&format!("{side}.date"), date).map(TimeSpec::Date)
+            }
+            (None, Some(dt), Some(tz)) => {
+                let zone = zone(&format!("{side}.timeZone"), tz)?;
+                let at = parse_date_time(&format!("{side}.dateTime"), dt, &zone)?;
+                Ok(TimeSpec::DateTime {
+                    at,
+                    time_zone: tz.to_string(),
+                })
+            }
+            (None, Some(_), None) => Err(ApiError::invalid_parameter(format!(
+                "{side}.timeZone is required for a non-all-day event"
+            ))),
+            (Some(_), Some(_), _) | (Some(_), None, Some(_)) => {
+                Err(ApiError::invalid_parameter(format!(
+                    "{side} takes either date (all-day event) or dateTime and timeZone (non-all-day event), not both"
+                )))
+            }
+            (None, None, _) => Err(ApiError::invalid_parameter(format!(
+                "{side}.date or {side}.dateTime is required"
+            ))),
+        }
+    }
+}
+
+impl When {
+    /// Combines the two sides and the `isAllDay` flag (inferred from `start`
+    /// when absent) into one consistent time.
+    pub fn combine(start: TimeSpec, end: TimeSpec, is_all_day: Option<bool>) -> ApiResult<When> {
+        let all_day = is_all_day.unwrap_or(matches!(start, TimeSpec::Date(_)));
+        match (all_day, start, end) {
+            (true, TimeSpec::Date(start), TimeSpec::Date(end)) => {
+                if end <= start {
+                    return Err(ApiError::invalid_parameter(
+                        "end.date must be later than start.date (the end date of an all-day event is exclusive)",
+                    ));
+                }
+                Ok(When::AllDay { start, end })
+            }
+            (true, _, _) => Err(ApiError::invalid_parameter(
+                "An all-day event takes start.date and end.date; dateTime and timeZone must be empty",
+            )),
+            (
+                false,
+                TimeSpec::DateTime {
+                    at: start,
+                    time_zone,
+                },
+                TimeSpec::DateTime {
+                    at: end,
+                    time_zone: end_zone,
+                },
+            ) => {
+                if end_zone != time_zone {
+                    return Err(ApiError::invalid_parameter(
+                        "end.timeZone must be the same as start.timeZone",
+                    ));
+                }
+                if end < start {
+                    return Err(ApiError::invalid_parameter(
+                        "end.dateTime must not be earlier than start.dateTime",
+                    ));
+                }
+                Ok(When::Timed {
+                    start,
+                    end,
+                    time_zone,
+                })
+            }
+            (false, _, _) => Err(ApiError::invalid_parameter(
+                "A non-all-day event takes start.dateTime, end.dateTime and their timeZone; date must be empty",
+            )),
+        }
+    }
+
+    pub fn is_all_day(&self) -> bool {
+        matches!(self, When::AllDay { .. })
+    }
+
+    pub fn start_spec(&self) -> TimeSpec {
+        match self {
+            When::AllDay { start, .. } => TimeSpec::Date(*start),
+            When::Timed {
+                start, time_zone, ..
+            } => TimeSpec::DateTime {
+                at: *start,
+                time_zone: time_zone.clone(),
+            },
+        }
+    }
+
+    pub fn end_spec(&self) -> TimeSpec {
+        match self {
+            When::AllDay { end, .. } => TimeSpec::Date(*end),
+            When::Timed { end, time_zone, .. } => TimeSpec::DateTime {
+                at: *end,
+                time_zone: time_zone.clone(),
+            },
+        }
+    }
+
+    /// The keys listings sort and filter on: seconds since the epoch for a
+    /// timed event; for an all-day event its dates read as if in UTC, to be
+    /// compared with a window's wall-clock bounds (see [`Window`]).
+    pub fn keys(&self) -> (i64, i64) {
+        match self {
+            When::AllDay { start, end } => (floating_seconds(*start), floating_seconds(*end)),
+            When::Timed { start, end, .. } => (start.as_second(), end.as_second()),
+        }
+    }
+
+    /// `start` and `end` as the wire shows them: timed events in their own
+    /// zone's offset.
+    pub fn to_wire(&self) -> (EventTime, EventTime) {
+        match self {
+            When::AllDay { start, end } => (date_wire(*start), date_wire(*end)),
+            When::Timed {
+                start,
+                end,
+                time_zone,
+            } => {
+                let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+                (
+                    date_time_wire(*start, &zone, time_zone),
+                    date_time_wire(*end, &zone, time_zone),
+                )
+            }
+        }
+    }
+}
+
+/// A listing window, `timeMin` inclusive and `timeMax` exclusive, in both the
+/// forms events are keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub instant: (i64, i64),
+    /// The bounds' wall-clock readings in their own offsets, for all-day
+    /// events: a day belongs to a window by the asker's calendar, not UTC's.
+    pub floating: (i64, i64),
+}
+
+impl Window {
+    pub fn parse(time_min: Option<&str>, time_max: Option<&str>) -> ApiResult<Window> {
+        let min = time_min.map(|v| parse_bound("timeMin", v)).transpose()?;
+        let max = time_max.map(|v| parse_bound("timeMax", v)).transpose()?;
+        if let (Some(min), Some(max)) = (&min, &max) {
+            if max.timestamp() < min.timestamp() {
+                return Err(ApiError::invalid_parameter(
+                    "timeMax must not be earlier than timeMin",
+                ));
+            }
+            if max.timestamp().as_second() - min.timestamp().as_second()
+                > super::limits::LIST_WINDOW_MAX_SECONDS
+            {
+                return Err(ApiError::invalid_parameter(
+                    "timeMin and timeMax must be at most one year apart",
+                ));
+            }
+        }
+        let instant =
+            |z: &Option<Zoned>, open: i64| z.as_ref().map_or(open, |z| z.timestamp().as_second());
+        let floating = |z: &Option<Zoned>, open: i64| {
+            z.as_ref().map_or(open, |z| {
+                z.timestamp().as_second() + i64::from(z.offset().seconds())
+            })
+        };
+        Ok(Window {
+            instant: (instant(&min, i64::MIN), instant(&max, i64::MAX)),
+            floating: (floating(&min, i64::MIN), floating(&max, i64::MAX)),
+        })
+    }
+}
+
+fn parse_bound(field: &str, value: &str) -> ApiResult<Zoned> {
+    let ts: Timestamp = value
+        .parse()
+        .map_err(|_| ApiError::bad_timestamp(field, value))?;
+    // Keep the offset the client wrote: it says which calendar day it means.
+    let offset = jiff::fmt::temporal::Pieces::parse(value)
+        .ok()
+        .and_then(|p| p.to_numeric_offset())
+        .unwrap_or(jiff::tz::Offset::UTC);
+    Ok(ts.to_zoned(TimeZone::fixed(offset)))
+}
+
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+/// createTime and updateTime: UTC, whole seconds.
+pub fn format_instant(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn floating_seconds(date: Date) -> i64 {
+    date.to_zoned(TimeZone::UTC)
+        .map(|z| z.timestamp().as_second())
+        .unwrap_or_default()
+}
+
+fn date_wire(date: Date) -> EventTime {
+    EventTime {
+        date: Some(date.strftime("%Y-%m-%d").to_string()),
+        date_time: None,
+        time_zone: None,
+    }
+}
+
+fn date_time_wire(at: Timestamp, zone: &TimeZone, name: &str) -> EventTime {
+    EventTime {
+        date: None,
+        date_time: Some(
+            at.to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+        ),
+        time_zone: Some(name.to_string()),
+    }
+}
+
+fn non_blank(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn parse_date(field: &str, value: &str) -> ApiResult<Date> {
+    if value.len() != 10 {
+        return Err(ApiError::invalid_parameter(format!(
+            "{field} must be yyyy-MM-dd, got {value:?}"
+        )));
+    }
+    value.parse().map_err(|_| {
+        ApiError::invalid_parameter(format!("{field} must be yyyy-MM-dd, got {value:?}"))
+    })
+}
+
+/// A TZ database zone by name.
+pub fn zone(field: &str, name: &str) -> ApiResult<TimeZone> {
+    TimeZone::get(name).map_err(|_| {
+        ApiError::invalid_parameter(format!(
+            "{field} {name:?} is not a TZ database time zone name"
+        ))
+    })
+}
+
+/// An ISO-8601 date-time: with an offset it is that instant; without one it
+/// is a wall-clock time in the event's zone (a time skipped by a DST change
+/// moves forward, as RFC 5545 does).
+fn parse_date_time(field: &str, value: &str, zone: &TimeZone) -> ApiResult<Timestamp> {
+    if let Ok(ts) = value.parse::<Timestamp>() {
+        return Ok(ts);
+    }
+    let civil: DateTime = value
+        .parse()
+        .map_err(|_| ApiError::bad_timestamp(field, value))?;
+    civil
+        .to_zoned(zone.clone())
+        .map(|z| z.timestamp())
+        .map_err(|_| ApiError::bad_timestamp(field, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timed(dt: &str, tz: &str) -> EventTime {
+        EventTime {
+            date: None,
+            date_time: Some(dt.into()),
+            time_zone: Some(tz.into()),
+        }
+    }
+
+    #[test]
+    fn offset_less_date_time_is_read_in_the_event_zone() {
+        let spec =
+            TimeSpec::parse("start", &timed("2026-03-01T09:00:00", "Asia/Shanghai")).unwrap();
+        let TimeSpec::DateTime { at, .. } = spec else {
+            panic!()
+        };
+        assert_eq!(at.to_string(), "2026-03-01T01:00:00Z");
+    }
+
+    #[test]
+    fn timed_event_answers_in_its_own_zone() {
+        let start =
+            TimeSpec::parse("start", &timed("2026-07-01T12:00:00Z", "America/New_York")).unwrap();
+        let end =
+            TimeSpec::parse("end", &timed("2026-07-01T13:00:00Z", "America/New_York")).unwrap();
+        let when = When::combine(start, end, None).unwrap();
+        let (start, _) = when.to_wire();
+        assert_eq!(
+            start.date_time.as_deref(),
+            Some("2026-07-01T08:00:00-04:00")
+        );
+    }
+
+    #[test]
+    fn window_keeps_the_wall_clock_of_its_offset() {
+        let w = Window::parse(Some("2026-01-01T00:00:00-05:00"), None).unwrap();
+        let midnight = Date::constant(2026, 1, 1)
+            .to_zoned(TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+            .as_second();
+        assert_eq!(w.floating.0, midnight);
+        assert_eq!(w.instant.0, midnight + 5 * 3600);
+    }
+
+    #[test]
+    fn window_longer_than_a_year_is_refused() {
+        let err =
+            Window::parse(Some("2026-01-01T00:00:00Z"), Some("2027-06-01T00:00:00Z")).unwrap_err();
+        assert_eq!(err.code, "invalidParameter");
+    }
+}

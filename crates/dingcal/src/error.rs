@@ -1,0 +1,179 @@
+//! The one error type: every failure knows the HTTP status, the DingTalk code
+//! and the message it is answered with.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Status codes used by the API, kept free of any HTTP crate so that the
+/// domain and the stores can raise errors without depending on the web layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    BadRequest = 400,
+    Forbidden = 403,
+    NotFound = 404,
+    MethodNotAllowed = 405,
+    PayloadTooLarge = 413,
+    Internal = 500,
+    Unavailable = 503,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: Status,
+    pub code: &'static str,
+    pub message: Cow<'static, str>,
+    /// Scopes the caller's app lacks, for permission errors.
+    pub required_scopes: Vec<&'static str>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    fn new(status: Status, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            required_scopes: Vec::new(),
+        }
+    }
+
+    pub fn invalid_parameter(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(Status::BadRequest, "invalidParameter", message)
+    }
+
+    /// A time that does not parse as ISO-8601, with the real service's code.
+    pub fn bad_timestamp(field: &str, value: &str) -> Self {
+        Self::new(
+            Status::BadRequest,
+            "InvalidParameter.ParsedISO8601TimestampError",
+            format!("{field} is not an ISO-8601 timestamp: {value:?}"),
+        )
+    }
+
+    pub fn event_not_found() -> Self {
+        Self::new(
+            Status::NotFound,
+            "itemNotFound",
+            "The specified event cannot be found.",
+        )
+    }
+
+    pub fn item_not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(Status::NotFound, "itemNotFound", message)
+    }
+
+    pub fn not_organizer() -> Self {
+        Self::new(
+            Status::Forbidden,
+            "forbidden",
+            "Only the organizer is allowed to update an event.",
+        )
+    }
+
+    pub fn idempotency_processing() -> Self {
+        Self::new(
+            Status::BadRequest,
+            "idempotencyProcessing",
+            "Idempotency processing",
+        )
+    }
+
+    pub fn missing_token() -> Self {
+        Self::new(
+            Status::BadRequest,
+            "AuthenticationFailed.MissingParameter",
+            "The x-acs-dingtalk-access-token header is missing.",
+        )
+    }
+
+    pub fn invalid_token() -> Self {
+        Self::new(
+            Status::BadRequest,
+            "InvalidAuthentication",
+            "The access token is unknown or has expired.",
+        )
+    }
+
+    pub fn invalid_client() -> Self {
+        Self::new(
+            Status::BadRequest,
+            "invalidClientIdOrSecret",
+            "The appKey or appSecret is wrong.",
+        )
+    }
+
+    pub fn permission_denied(required_scopes: Vec<&'static str>) -> Self {
+        ApiError {
+            required_scopes,
+            ..Self::new(
+                Status::Forbidden,
+                "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+                "The app of this access token lacks a permission this operation needs.",
+            )
+        }
+    }
+
+    pub fn no_route() -> Self {
+        Self::new(
+            Status::NotFound,
+            "InvalidAction.NotFound",
+            "No API answers at this path.",
+        )
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            Status::MethodNotAllowed,
+            "InvalidAction.MethodNotAllowed",
+            "This path does not take this HTTP method.",
+        )
+    }
+
+    pub fn body_too_large() -> Self {
+        Self::new(
+            Status::PayloadTooLarge,
+            "invalidParameter",
+            "The request body is too large.",
+        )
+    }
+
+    pub fn timeout() -> Self {
+        Self::new(
+            Status::Unavailable,
+            "ServiceUnavailable",
+            "The request took too long.",
+        )
+    }
+
+    /// Anything the client could not have caused: logged in full, answered
+    /// without detail.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(
+            Status::Internal,
+            "InternalError",
+            "The server met an internal error.",
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::internal(e)
+    }
+}

@@ -1,0 +1,109 @@
+//! AddAttendee, RemoveAttendee (`attendees/batchRemove`) and ListAttendees.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json as JsonAnswer, Router};
+
+use super::AppState;
+use super::events::render_attendee;
+use super::extract::{Access, CalendarPath, ClientToken, Json, Query, Read, Write};
+use crate::domain::attendee::{parse_ids, parse_invitees};
+use crate::domain::limits::{LIST_ATTENDEES_DEFAULT, LIST_ATTENDEES_MAX, page_size};
+use crate::error::{ApiError, ApiResult};
+use crate::store::decode_position;
+use crate::wire::event::{
+    AddAttendeeRequest, AttendeeListBody, ListAttendeesQuery, RemoveAttendeeRequest,
+};
+
+const ATTENDEES: &str =
+    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees";
+const BATCH_REMOVE: &str =
+    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees/batchRemove";
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(ATTENDEES, get(list_attendees).post(add_attendees))
+        .route(BATCH_REMOVE, post(remove_attendees))
+}
+
+async fn add_attendees(
+    State(state): State<Arc<AppState>>,
+    access: Access<Write>,
+    path: CalendarPath,
+    ClientToken(client_token): ClientToken,
+    Json(body): Json<Option<AddAttendeeRequest>>,
+) -> ApiResult<()> {
+    let caller = state.calendar_owner(&access.grant, &path)?;
+    let event_id = path.event_id()?;
+    let list = body
+        .and_then(|b| b.attendees_to_add)
+        .ok_or_else(|| ApiError::invalid_parameter("attendeesToAdd is required"))?;
+    let invitees = parse_invitees("attendeesToAdd", &list)?;
+    state
+        .directory
+        .check_members(&access.grant.corp_id, invitees.iter().map(|i| &i.id))?;
+    let (meta, _in_flight) = state.begin_write(&access, caller, client_token)?;
+    state.store.add_attendees(meta, event_id, invitees).await?;
+    Ok(())
+}
+
+async fn remove_attendees(
+    State(state): State<Arc<AppState>>,
+    access: Access<Write>,
+    path: CalendarPath,
+    ClientToken(client_token): ClientToken,
+    Json(body): Json<Option<RemoveAttendeeRequest>>,
+) -> ApiResult<()> {
+    let caller = state.calendar_owner(&access.grant, &path)?;
+    let event_id = path.event_id()?;
+    let list = body
+        .and_then(|b| b.attendees_to_remove)
+        .ok_or_else(|| ApiError::invalid_parameter("attendeesToRemove is required"))?;
+    let ids: Vec<Option<String>> = list.into_iter().map(|a| a.id).collect();
+    let ids = parse_ids("attendeesToRemove", &ids)?;
+    let (meta, _in_flight) = state.begin_write(&access, caller, client_token)?;
+    state.store.remove_attendees(meta, event_id, ids).await?;
+    Ok(())
+}
+
+async fn list_attendees(
+    State(state): State<Arc<AppState>>,
+    access: Access<Read>,
+    path: CalendarPath,
+    Query(query): Query<ListAttendeesQuery>,
+) -> ApiResult<JsonAnswer<AttendeeListBody>> {
+    let caller = state.calendar_owner(&access.grant, &path)?;
+    let event_id = path.event_id()?;
+    let limit = page_size(
+        "maxResults",
+        query.max_results,
+        LIST_ATTENDEES_DEFAULT,
+        LIST_ATTENDEES_MAX,
+    )?;
+    let after = query
+        .next_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .map(decode_position)
+        .transpose()?;
+    let page = state
+        .store
+        .list_attendees(
+            access.grant.corp_id.clone(),
+            caller.clone(),
+            event_id,
+            after,
+            limit,
+        )
+        .await?;
+    Ok(JsonAnswer(AttendeeListBody {
+        attendees: page
+            .items
+            .iter()
+            .map(|a| render_attendee(&state.directory, a, &caller))
+            .collect(),
+        next_token: page.next,
+    }))
+}

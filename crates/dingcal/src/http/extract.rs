@@ -1,0 +1,170 @@
+//! Extractors whose refusals are the API's own errors: JSON bodies, query
+//! strings, paths, the access token, the calendar path and x-client-token.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::directory::Grant;
+use crate::domain::{EventId, Permission};
+use crate::error::ApiError;
+
+/// A JSON body. An empty body reads as `null`, so `Json<Option<T>>` sees a
+/// missing body as `None`; the content type is not insisted on.
+pub struct Json<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes =
+            axum::body::Bytes::from_request(req, state)
+                .await
+                .map_err(|e: BytesRejection| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        ApiError::body_too_large()
+                    } else {
+                        ApiError::invalid_parameter(format!(
+                            "The request body could not be read: {e}"
+                        ))
+                    }
+                })?;
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &bytes
+        };
+        serde_json::from_slice(text)
+            .map(Json)
+            .map_err(|e| ApiError::invalid_parameter(format!("The request body is not valid: {e}")))
+    }
+}
+
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|e| {
+                ApiError::invalid_parameter(format!(
+                    "The query string is not valid: {}",
+                    e.body_text()
+                ))
+            })
+    }
+}
+
+/// Tells the access check what an operation needs.
+pub trait Scope {
+    const NEEDED: Permission;
+}
+
+pub struct Read;
+pub struct Write;
+pub struct ScheduleRead;
+
+impl Scope for Read {
+    const NEEDED: Permission = Permission::EventRead;
+}
+impl Scope for Write {
+    const NEEDED: Permission = Permission::EventWrite;
+}
+impl Scope for ScheduleRead {
+    const NEEDED: Permission = Permission::EventScheduleRead;
+}
+
+/// The checked access token of a request, holding the permission `P` names.
+pub struct Access<P> {
+    pub grant: Grant,
+    scope: PhantomData<P>,
+}
+
+impl<P: Scope + Send> FromRequestParts<Arc<AppState>> for Access<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get("x-acs-dingtalk-access-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::missing_token)?;
+        let grant = state.authenticate(token).await?;
+        grant.require(P::NEEDED)?;
+        Ok(Access {
+            grant,
+            scope: PhantomData,
+        })
+    }
+}
+
+/// `/users/{userId}/calendars/{calendarId}[/events/{eventId}]`, decoded.
+/// Whose calendar it is depends on the access token, so handlers resolve it
+/// with [`AppState::calendar_owner`].
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarPath {
+    pub user_id: String,
+    pub calendar_id: String,
+    #[serde(default)]
+    pub event_id: Option<String>,
+}
+
+impl CalendarPath {
+    pub fn event_id(&self) -> Result<EventId, ApiError> {
+        match self.event_id.as_deref().map(str::trim) {
+            Some(id) if !id.is_empty() => Ok(EventId(id.to_string())),
+            _ => Err(ApiError::invalid_parameter("eventId cannot be blank")),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CalendarPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<CalendarPath>::from_request_parts(parts, state)
+            .await
+            .map(|p| p.0)
+            .map_err(|e| {
+                ApiError::invalid_parameter(format!("The path is not valid: {}", e.body_text()))
+            })
+    }
+}
+
+/// The optional `x-client-token` header.
+pub struct ClientToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get("x-client-token") else {
+            return Ok(ClientToken(None));
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::invalid_parameter("x-client-token must be printable ASCII"))?
+            .trim();
+        if value.len() > crate::domain::limits::SHORT_STRING_MAX {
+            return Err(ApiError::invalid_parameter("x-client-token is too long"));
+        }
+        Ok(ClientToken(
+            Some(value.to_string()).filter(|v| !v.is_empty()),
+        ))
+    }
+}

@@ -1,0 +1,120 @@
+//! Starting and stopping a server: store, directory, listener, and the
+//! housekeeping task, wired together.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::directory::{Directory, DirectoryFile};
+use crate::domain::time;
+use crate::http::{self, AppState};
+use crate::store::{self, DbUrl, Store};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub db: DbUrl,
+    pub directory: Option<PathBuf>,
+}
+
+/// A server accepting connections.
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    server: JoinHandle<std::io::Result<()>>,
+    housekeeping: JoinHandle<()>,
+    store: Arc<dyn Store>,
+}
+
+/// How often expired tokens and x-client-tokens are forgotten.
+const PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// Opens the store, loads the directory (or makes the demo org on an empty
+/// database) and starts serving.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let store = store::open(&config.db).await?;
+    match &config.directory {
+        Some(path) => {
+            let file = DirectoryFile::load(path)?;
+            store
+                .save_directory(file)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        None => {
+            let stored = store.load_directory().await.map_err(|e| e.to_string())?;
+            if stored.orgs.is_empty() {
+                let demo = DirectoryFile::demo();
+                store
+                    .save_directory(demo.clone())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                announce_demo(&demo);
+            }
+        }
+    }
+    let file = store.load_directory().await.map_err(|e| e.to_string())?;
+    let state = Arc::new(AppState::new(
+        store.clone(),
+        Arc::new(Directory::from_file(&file)),
+    ));
+
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let server = tokio::spawn(http::serve(listener, state, async {
+        let _ = stop.await;
+    }));
+    let housekeeping = tokio::spawn(purge_loop(store.clone()));
+    Ok(Running {
+        addr,
+        shutdown,
+        server,
+        housekeeping,
+        store,
+    })
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and closes the store
+    /// once every acknowledged write is on disk.
+    pub async fn stop(self) -> Result<(), String> {
+        let _ = self.shutdown.send(());
+        let served = self.server.await.map_err(|e| e.to_string())?;
+        self.housekeeping.abort();
+        let _ = self.housekeeping.await;
+        drop(self.store);
+        served.map_err(|e| e.to_string())
+    }
+}
+
+async fn purge_loop(store: Arc<dyn Store>) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.purge_expired(time::now()).await {
+            tracing::warn!(%e, "purging expired tokens failed");
+        }
+    }
+}
+
+fn announce_demo(demo: &DirectoryFile) {
+    for org in &demo.orgs {
+        println!("created demo organization {} ({})", org.corp_id, org.name);
+        let users: Vec<&str> = org.users.iter().map(|u| u.union_id.as_str()).collect();
+        println!("demo users (unionId): {}", users.join(", "));
+        for app in &org.apps {
+            println!(
+                "demo app: appKey={} appSecret={}",
+                app.app_key, app.app_secret
+            );
+        }
+    }
+}

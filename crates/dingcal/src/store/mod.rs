@@ -1,0 +1,264 @@
+//! Storage: one trait, one module per backend. Every write is atomic, carries
+//! its x-client-token record in the same transaction, and is durable before
+//! its answer is returned.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use base64::Engine;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::directory::DirectoryFile;
+use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
+use crate::domain::event::{Event, EventChanges, EventView};
+use crate::domain::time::Window;
+use crate::domain::{CorpId, EventId, UnionId};
+use crate::error::{ApiError, ApiResult};
+
+/// Who writes, for which org, when, and under which x-client-token.
+#[derive(Debug, Clone)]
+pub struct WriteMeta {
+    pub corp_id: CorpId,
+    pub caller: UnionId,
+    pub now: Timestamp,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    pub app_key: String,
+    pub token: String,
+}
+
+/// What a write answered; kept with its x-client-token so that a replay
+/// answers the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Event(Box<EventView>),
+    Done,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListEvents {
+    pub window: Window,
+    pub show_deleted: bool,
+    pub after: Option<EventCursor>,
+    pub max_results: usize,
+    pub max_attendees: usize,
+}
+
+/// A listed event and whether it is cancelled (deleted).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub view: EventView,
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Where an event listing resumes: after this (start key, id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventCursor {
+    pub start_key: i64,
+    pub event_id: String,
+}
+
+impl EventCursor {
+    pub fn encode(&self) -> String {
+        encode_token(&format!("e:{}:{}", self.start_key, self.event_id))
+    }
+
+    pub fn decode(token: &str) -> ApiResult<EventCursor> {
+        let raw = decode_token(token)?;
+        let parsed = raw.strip_prefix("e:").and_then(|rest| {
+            let (key, id) = rest.split_once(':')?;
+            Some(EventCursor {
+                start_key: key.parse().ok()?,
+                event_id: id.to_string(),
+            })
+        });
+        parsed.ok_or_else(invalid_next_token)
+    }
+}
+
+/// Where an attendee listing resumes: after this position.
+pub fn encode_position(position: i64) -> String {
+    encode_token(&format!("a:{position}"))
+}
+
+pub fn decode_position(token: &str) -> ApiResult<i64> {
+    decode_token(token)?
+        .strip_prefix("a:")
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(invalid_next_token)
+}
+
+fn encode_token(raw: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_token(token: &str) -> ApiResult<String> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(invalid_next_token)
+}
+
+fn invalid_next_token() -> ApiError {
+    ApiError::invalid_parameter("nextToken is invalid")
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Upserts the organisations, users and apps of a directory file.
+    async fn save_directory(&self, file: DirectoryFile) -> ApiResult<()>;
+    /// The whole directory as stored.
+    async fn load_directory(&self) -> ApiResult<DirectoryFile>;
+
+    /// The app's valid token, its life renewed, or a new one.
+    async fn issue_token(&self, app_key: &str, now: Timestamp) -> ApiResult<IssuedToken>;
+    /// The app a token belongs to and when it expires.
+    async fn token(&self, token: &str) -> ApiResult<Option<(String, Timestamp)>>;
+    /// Forgets expired tokens and x-client-tokens.
+    async fn purge_expired(&self, now: Timestamp) -> ApiResult<()>;
+
+    async fn create_event(
+        &self,
+        meta: WriteMeta,
+        event: Event,
+        invitees: Vec<Invitee>,
+    ) -> ApiResult<Outcome>;
+    async fn patch_event(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        changes: EventChanges,
+    ) -> ApiResult<Outcome>;
+    async fn delete_event(&self, meta: WriteMeta, event_id: EventId) -> ApiResult<Outcome>;
+    async fn respond(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        status: ResponseStatus,
+    ) -> ApiResult<Outcome>;
+    async fn add_attendees(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        invitees: Vec<Invitee>,
+    ) -> ApiResult<Outcome>;
+    async fn remove_attendees(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        ids: Vec<UnionId>,
+    ) -> ApiResult<Outcome>;
+
+    /// One event in the caller's calendar, with its first `max_attendees`.
+    async fn get_event(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        max_attendees: usize,
+    ) -> ApiResult<EventView>;
+    async fn list_events(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListEvents,
+    ) -> ApiResult<Page<Listed>>;
+    async fn list_attendees(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        after: Option<i64>,
+        limit: usize,
+    ) -> ApiResult<Page<Attendee>>;
+}
+
+/// Where the data lives, from `--db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    SqliteFile(std::path::PathBuf),
+    SqliteMemory,
+    Postgres(String),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<DbUrl, String> {
+        if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+            return Ok(DbUrl::SqliteMemory);
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, as in sqlite://dingcal.db".into());
+            }
+            return Ok(DbUrl::SqliteFile(path.into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        Err(format!(
+            "unsupported --db {url:?}: use sqlite://PATH, sqlite::memory: or postgres://USER@HOST:PORT/DB"
+        ))
+    }
+}
+
+/// Opens the store a URL names, creating and migrating it.
+pub async fn open(url: &DbUrl) -> Result<std::sync::Arc<dyn Store>, String> {
+    match url {
+        DbUrl::SqliteFile(path) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open_file(path)?)),
+        DbUrl::SqliteMemory => Ok(std::sync::Arc::new(sqlite::SqliteStore::open_memory()?)),
+        DbUrl::Postgres(_) => {
+            Err("the PostgreSQL backend is not built yet (issue 4); use sqlite://".into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = EventCursor {
+            start_key: -5,
+            event_id: "a:b".into(),
+        };
+        assert_eq!(EventCursor::decode(&c.encode()).unwrap(), c);
+        assert_eq!(decode_position(&encode_position(42)).unwrap(), 42);
+        assert!(EventCursor::decode("garbage!").is_err());
+        assert!(decode_position(&c.encode()).is_err());
+    }
+
+    #[test]
+    fn db_urls() {
+        assert_eq!(
+            DbUrl::parse("sqlite://dingcal.db").unwrap(),
+            DbUrl::SqliteFile("dingcal.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite::memory:").unwrap(),
+            DbUrl::SqliteMemory
+        );
+        assert!(DbUrl::parse("mysql://x").is_err());
+    }
+}

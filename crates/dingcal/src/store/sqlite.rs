@@ -1,0 +1,887 @@
+//! The embedded store. One writer thread owns the write connection and
+//! commits the writes queued meanwhile as one transaction (a savepoint each,
+//! so one failing request rolls back alone), synced to disk before any of
+//! them is answered. Reads run on a small pool of read-only connections,
+//! beside the writer, which WAL allows.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, mpsc};
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::{
+    EventCursor, IdempotencyKey, IssuedToken, ListEvents, Listed, Outcome, Page, Store, WriteMeta,
+    encode_position,
+};
+use crate::directory::{App, DirectoryFile, Org, User};
+use crate::domain::attendee::{Attendee, Invitee, ResponseStatus, check_event_total};
+use crate::domain::event::{Event, EventChanges, EventView};
+use crate::domain::limits::{
+    ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
+};
+use crate::domain::{CorpId, EventId, UnionId, random_token};
+use crate::error::{ApiError, ApiResult};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+/// The most writes one commit carries.
+const BATCH_MAX: usize = 512;
+/// How many attendees a write's answer shows: GetEvent's largest page.
+const ANSWER_ATTENDEES: usize = GET_EVENT_MAX_ATTENDEES as usize;
+
+type Finish = Box<dyn FnOnce(ApiResult<()>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+pub struct SqliteStore {
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Option<Arc<ReadPool>>,
+}
+
+struct ReadPool {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    fn take(&self) -> ApiResult<Connection> {
+        if let Some(conn) = self.idle.lock().expect("read pool poisoned").pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
+        Ok(conn)
+    }
+
+    fn give_back(&self, conn: Connection) {
+        self.idle.lock().expect("read pool poisoned").push(conn);
+    }
+}
+
+impl SqliteStore {
+    pub fn open_file(path: &Path) -> Result<SqliteStore, String> {
+        let conn = Connection::open(path)
+            .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
+        // FULL: the WAL is synced at every commit, so an answered write
+        // survives a crash of the machine, not only of the process.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(|e| format!("cannot configure SQLite: {e}"))?;
+        let mut store = SqliteStore::start(conn)?;
+        store.readers = Some(Arc::new(ReadPool {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+        }));
+        Ok(store)
+    }
+
+    /// An in-memory database lives in one connection, so its reads are
+    /// served by the writer too.
+    pub fn open_memory() -> Result<SqliteStore, String> {
+        let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
+        SqliteStore::start(conn)
+    }
+
+    fn start(mut conn: Connection) -> Result<SqliteStore, String> {
+        migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let writer = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(conn, rx))
+            .map_err(|e| e.to_string())?;
+        Ok(SqliteStore {
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            readers: None,
+        })
+    }
+
+    /// Runs `f` in the writer's next transaction and answers once that
+    /// transaction is committed and synced.
+    async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let keep = result.is_ok();
+            let finish: Finish = Box::new(move |committed| {
+                let _ = reply.send(committed.and(result));
+            });
+            (keep, finish)
+        });
+        let sender = self
+            .jobs
+            .lock()
+            .expect("writer handle poisoned")
+            .clone()
+            .ok_or_else(|| ApiError::internal("the store is shut down"))?;
+        sender
+            .send(job)
+            .map_err(|_| ApiError::internal("the SQLite writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("the SQLite writer dropped a write"))?
+    }
+
+    async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let Some(pool) = self.readers.clone() else {
+            return self.write(f).await;
+        };
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.take()?;
+            let result = f(&conn);
+            pool.give_back(conn);
+            result
+        })
+        .await
+        .map_err(ApiError::internal)?
+    }
+
+    /// Lets the writer finish what is queued, then stops it.
+    pub fn close(&self) {
+        self.jobs.lock().expect("writer handle poisoned").take();
+        if let Some(handle) = self.writer.lock().expect("writer handle poisoned").take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for sql in MIGRATIONS.iter().skip(applied) {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
+    tx.commit()
+}
+
+fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH_MAX {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut finishes = Vec::with_capacity(batch.len());
+        let committed = run_batch(&mut conn, batch, &mut finishes);
+        for finish in finishes {
+            finish(committed.clone());
+        }
+    }
+}
+
+fn run_batch(conn: &mut Connection, batch: Vec<Job>, finishes: &mut Vec<Finish>) -> ApiResult<()> {
+    let mut tx = conn.transaction()?;
+    let mut failure = None;
+    for job in batch {
+        let outcome = tx.savepoint().map_err(ApiError::from).and_then(|sp| {
+            // A panicking request must not take the writer, and every other
+            // request with it, down: its savepoint rolls back and its caller
+            // sees its reply channel dropped.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&sp))) {
+                Ok((keep, finish)) => {
+                    finishes.push(finish);
+                    if keep {
+                        sp.commit().map_err(ApiError::from)
+                    } else {
+                        Ok(())
+                    }
+                }
+                Err(_) => {
+                    tracing::error!("a write panicked and was rolled back");
+                    Ok(())
+                }
+            }
+        });
+        if let Err(e) = outcome {
+            failure = Some(e);
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => tx.commit().map_err(ApiError::from),
+    }
+}
+
+// ---- helpers that run inside the writer's transaction or a read ----
+
+fn next_seq(conn: &Connection) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Replays the outcome stored under the x-client-token, or runs `f` and
+/// stores its outcome, in the same transaction.
+fn once(
+    conn: &Connection,
+    meta: &WriteMeta,
+    f: impl FnOnce(&Connection) -> ApiResult<Outcome>,
+) -> ApiResult<Outcome> {
+    let now = meta.now.as_second();
+    if let Some(IdempotencyKey { app_key, token }) = &meta.idempotency {
+        let stored: Option<String> = conn
+            .prepare_cached(
+                "SELECT outcome FROM idempotency WHERE app_key = ?1 AND token = ?2 AND expires_at > ?3",
+            )?
+            .query_row(params![app_key, token, now], |r| r.get(0))
+            .optional()?;
+        if let Some(stored) = stored {
+            return Ok(serde_json::from_str(&stored)?);
+        }
+    }
+    let outcome = f(conn)?;
+    if let Some(IdempotencyKey { app_key, token }) = &meta.idempotency {
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO idempotency (app_key, token, expires_at, outcome) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            app_key,
+            token,
+            now + IDEMPOTENCY_TTL_SECONDS,
+            serde_json::to_string(&outcome)?
+        ])?;
+    }
+    Ok(outcome)
+}
+
+struct StoredEvent {
+    event: Event,
+    deleted: bool,
+    attendee_count: i64,
+    next_position: i64,
+}
+
+fn load_event(conn: &Connection, corp_id: &CorpId, id: &EventId) -> ApiResult<Option<StoredEvent>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT body, deleted, attendee_count, next_position FROM events WHERE id = ?1 AND corp_id = ?2",
+        )?
+        .query_row(params![id.as_str(), corp_id.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, bool>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
+        })
+        .optional()?;
+    row.map(|(body, deleted, attendee_count, next_position)| {
+        Ok(StoredEvent {
+            event: serde_json::from_str(&body)?,
+            deleted,
+            attendee_count,
+            next_position,
+        })
+    })
+    .transpose()
+}
+
+fn attendee_of(
+    conn: &Connection,
+    event_id: &EventId,
+    user: &UnionId,
+) -> ApiResult<Option<Attendee>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT union_id, is_optional, response_status, is_organizer FROM attendees WHERE event_id = ?1 AND union_id = ?2",
+        )?
+        .query_row(params![event_id.as_str(), user.as_str()], attendee_row)
+        .optional()?)
+}
+
+fn attendee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attendee> {
+    let status: String = r.get(2)?;
+    Ok(Attendee {
+        id: UnionId(r.get(0)?),
+        is_optional: r.get(1)?,
+        response_status: ResponseStatus::parse(Some(&status))
+            .unwrap_or(ResponseStatus::NeedsAction),
+        is_organizer: r.get(3)?,
+    })
+}
+
+/// Attendees in the order they were invited, after `after`, at most `limit`,
+/// with their positions.
+fn attendees_page(
+    conn: &Connection,
+    event_id: &EventId,
+    after: i64,
+    limit: usize,
+) -> ApiResult<Vec<(i64, Attendee)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT union_id, is_optional, response_status, is_organizer, position FROM attendees
+         WHERE event_id = ?1 AND position > ?2 ORDER BY position LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![event_id.as_str(), after, limit as i64], |r| {
+        Ok((r.get(4)?, attendee_row(r)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn view(conn: &Connection, event: Event, max_attendees: usize) -> ApiResult<EventView> {
+    let attendees = attendees_page(conn, &event.id, -1, max_attendees)?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    Ok(EventView { event, attendees })
+}
+
+/// The event as the caller may see it: in their calendar, not deleted.
+fn visible(
+    conn: &Connection,
+    corp_id: &CorpId,
+    caller: &UnionId,
+    id: &EventId,
+) -> ApiResult<(StoredEvent, Attendee)> {
+    let stored = load_event(conn, corp_id, id)?
+        .filter(|s| !s.deleted)
+        .ok_or_else(ApiError::event_not_found)?;
+    let me = attendee_of(conn, id, caller)?.ok_or_else(ApiError::event_not_found)?;
+    Ok((stored, me))
+}
+
+/// The event, if the caller is its organizer.
+fn organized(conn: &Connection, meta: &WriteMeta, id: &EventId) -> ApiResult<StoredEvent> {
+    let (stored, me) = visible(conn, &meta.corp_id, &meta.caller, id)?;
+    if !me.is_organizer {
+        return Err(ApiError::not_organizer());
+    }
+    Ok(stored)
+}
+
+fn save_event(
+    conn: &Connection,
+    meta: &WriteMeta,
+    stored: &StoredEvent,
+    seq: i64,
+) -> ApiResult<()> {
+    let e = &stored.event;
+    let (start_key, end_key) = e.when.keys();
+    conn.prepare_cached(
+        "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (id) DO UPDATE SET all_day = excluded.all_day, start_key = excluded.start_key,
+           end_key = excluded.end_key, attendee_count = excluded.attendee_count,
+           next_position = excluded.next_position, deleted = excluded.deleted, seq = excluded.seq,
+           body = excluded.body",
+    )?
+    .execute(params![
+        e.id.as_str(),
+        meta.corp_id.as_str(),
+        e.organizer.as_str(),
+        e.when.is_all_day(),
+        start_key,
+        end_key,
+        stored.attendee_count,
+        stored.next_position,
+        stored.deleted,
+        seq,
+        serde_json::to_string(e)?,
+    ])?;
+    Ok(())
+}
+
+fn insert_attendee(
+    conn: &Connection,
+    event: &Event,
+    position: i64,
+    id: &UnionId,
+    is_optional: bool,
+    status: ResponseStatus,
+    seq: i64,
+) -> ApiResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        event.id.as_str(),
+        id.as_str(),
+        position,
+        is_optional,
+        id == &event.organizer,
+        status.as_str(),
+        event.when.is_all_day(),
+        event.when.keys().0,
+        seq
+    ])?;
+    Ok(())
+}
+
+/// Invites those not yet on the event, keeping the bound of 5,000.
+fn invite(
+    conn: &Connection,
+    stored: &mut StoredEvent,
+    invitees: &[Invitee],
+    seq: i64,
+) -> ApiResult<()> {
+    let mut new = Vec::new();
+    for invitee in invitees {
+        if attendee_of(conn, &stored.event.id, &invitee.id)?.is_none() {
+            new.push(invitee);
+        }
+    }
+    check_event_total(stored.attendee_count as usize + new.len())?;
+    for invitee in new {
+        insert_attendee(
+            conn,
+            &stored.event,
+            stored.next_position,
+            &invitee.id,
+            invitee.is_optional,
+            ResponseStatus::NeedsAction,
+            seq,
+        )?;
+        stored.next_position += 1;
+        stored.attendee_count += 1;
+    }
+    Ok(())
+}
+
+fn uninvite(conn: &Connection, stored: &mut StoredEvent, ids: &[UnionId]) -> ApiResult<()> {
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM attendees WHERE event_id = ?1 AND union_id = ?2 AND is_organizer = 0",
+    )?;
+    for id in ids {
+        stored.attendee_count -=
+            stmt.execute(params![stored.event.id.as_str(), id.as_str()])? as i64;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn save_directory(&self, file: DirectoryFile) -> ApiResult<()> {
+        self.write(move |conn| {
+            for org in &file.orgs {
+                conn.execute(
+                    "INSERT INTO orgs (corp_id, name) VALUES (?1, ?2)
+                     ON CONFLICT (corp_id) DO UPDATE SET name = excluded.name",
+                    params![org.corp_id, org.name],
+                )?;
+                for u in &org.users {
+                    conn.prepare_cached(
+                        "INSERT INTO users (union_id, corp_id, user_id, name, email) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (union_id) DO UPDATE SET corp_id = excluded.corp_id,
+                           user_id = excluded.user_id, name = excluded.name, email = excluded.email",
+                    )?
+                    .execute(params![u.union_id, org.corp_id, u.user_id, u.name, u.email])?;
+                }
+                for a in &org.apps {
+                    conn.execute(
+                        "INSERT INTO apps (app_key, corp_id, app_secret, permissions) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (app_key) DO UPDATE SET corp_id = excluded.corp_id,
+                           app_secret = excluded.app_secret, permissions = excluded.permissions",
+                        params![a.app_key, org.corp_id, a.app_secret, serde_json::to_string(&a.permissions)?],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_directory(&self) -> ApiResult<DirectoryFile> {
+        self.read(|conn| {
+            let mut orgs: Vec<Org> = conn
+                .prepare("SELECT corp_id, name FROM orgs ORDER BY corp_id")?
+                .query_map([], |r| {
+                    Ok(Org {
+                        corp_id: r.get(0)?,
+                        name: r.get(1)?,
+                        users: Vec::new(),
+                        apps: Vec::new(),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut users = conn.prepare(
+                "SELECT union_id, user_id, name, email FROM users WHERE corp_id = ?1 ORDER BY union_id",
+            )?;
+            let mut apps = conn.prepare(
+                "SELECT app_key, app_secret, permissions FROM apps WHERE corp_id = ?1 ORDER BY app_key",
+            )?;
+            for org in &mut orgs {
+                org.users = users
+                    .query_map([&org.corp_id], |r| {
+                        Ok(User {
+                            union_id: r.get(0)?,
+                            user_id: r.get(1)?,
+                            name: r.get(2)?,
+                            email: r.get(3)?,
+                        })
+                    })?
+                    .collect::<Result<_, _>>()?;
+                let rows: Vec<(String, String, String)> = apps
+                    .query_map([&org.corp_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<Result<_, _>>()?;
+                for (app_key, app_secret, permissions) in rows {
+                    org.apps.push(App {
+                        app_key,
+                        app_secret,
+                        permissions: serde_json::from_str(&permissions)?,
+                    });
+                }
+            }
+            Ok(DirectoryFile { orgs })
+        })
+        .await
+    }
+
+    async fn issue_token(&self, app_key: &str, now: Timestamp) -> ApiResult<IssuedToken> {
+        let app_key = app_key.to_string();
+        self.write(move |conn| {
+            let now = now.as_second();
+            let expires_at = now + ACCESS_TOKEN_TTL_SECONDS;
+            let current: Option<String> = conn
+                .prepare_cached(
+                    "SELECT token FROM access_tokens WHERE app_key = ?1 AND expires_at > ?2
+                     ORDER BY expires_at DESC LIMIT 1",
+                )?
+                .query_row(params![app_key, now], |r| r.get(0))
+                .optional()?;
+            let token = match current {
+                Some(token) => {
+                    conn.prepare_cached("UPDATE access_tokens SET expires_at = ?2 WHERE token = ?1")?
+                        .execute(params![token, expires_at])?;
+                    token
+                }
+                None => {
+                    let token = random_token(24);
+                    conn.prepare_cached(
+                        "INSERT INTO access_tokens (token, app_key, expires_at) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![token, app_key, expires_at])?;
+                    token
+                }
+            };
+            Ok(IssuedToken {
+                token,
+                expires_at: Timestamp::from_second(expires_at).map_err(ApiError::internal)?,
+            })
+        })
+        .await
+    }
+
+    async fn token(&self, token: &str) -> ApiResult<Option<(String, Timestamp)>> {
+        let token = token.to_string();
+        self.read(move |conn| {
+            let row: Option<(String, i64)> = conn
+                .prepare_cached("SELECT app_key, expires_at FROM access_tokens WHERE token = ?1")?
+                .query_row([&token], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            row.map(|(app, exp)| {
+                Ok((
+                    app,
+                    Timestamp::from_second(exp).map_err(ApiError::internal)?,
+                ))
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now: Timestamp) -> ApiResult<()> {
+        self.write(move |conn| {
+            let now = now.as_second();
+            conn.execute("DELETE FROM access_tokens WHERE expires_at <= ?1", [now])?;
+            conn.execute("DELETE FROM idempotency WHERE expires_at <= ?1", [now])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_event(
+        &self,
+        meta: WriteMeta,
+        event: Event,
+        invitees: Vec<Invitee>,
+    ) -> ApiResult<Outcome> {
+        self.write(move |conn| {
+            once(conn, &meta, |conn| {
+                let seq = next_seq(conn)?;
+                let mut stored = StoredEvent {
+                    event,
+                    deleted: false,
+                    attendee_count: 0,
+                    next_position: 1,
+                };
+                let organizer = stored.event.organizer.clone();
+                insert_attendee(
+                    conn,
+                    &stored.event,
+                    0,
+                    &organizer,
+                    false,
+                    ResponseStatus::Accepted,
+                    seq,
+                )?;
+                let others: Vec<Invitee> =
+                    invitees.into_iter().filter(|i| i.id != organizer).collect();
+                invite(conn, &mut stored, &others, seq)?;
+                save_event(conn, &meta, &stored, seq)?;
+                Ok(Outcome::Event(Box::new(view(
+                    conn,
+                    stored.event,
+                    ANSWER_ATTENDEES,
+                )?)))
+            })
+        })
+        .await
+    }
+
+    async fn patch_event(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        changes: EventChanges,
+    ) -> ApiResult<Outcome> {
+        self.write(move |conn| {
+            once(conn, &meta, |conn| {
+                let mut stored = organized(conn, &meta, &event_id)?;
+                let seq = next_seq(conn)?;
+                let before = stored.event.when.clone();
+                let replacement = changes.attendees.clone();
+                changes.apply(&mut stored.event, meta.now)?;
+                if stored.event.when != before {
+                    let (start_key, _) = stored.event.when.keys();
+                    conn.prepare_cached(
+                        "UPDATE attendees SET all_day = ?2, start_key = ?3, seq = ?4 WHERE event_id = ?1",
+                    )?
+                    .execute(params![event_id.as_str(), stored.event.when.is_all_day(), start_key, seq])?;
+                }
+                if let Some(list) = replacement {
+                    let organizer = stored.event.organizer.clone();
+                    let keep: Vec<Invitee> = list.into_iter().filter(|i| i.id != organizer).collect();
+                    let current: Vec<UnionId> = attendees_page(conn, &event_id, -1, usize::MAX >> 1)?
+                        .into_iter()
+                        .map(|(_, a)| a.id)
+                        .filter(|id| *id != organizer && !keep.iter().any(|k| &k.id == id))
+                        .collect();
+                    uninvite(conn, &mut stored, &current)?;
+                    invite(conn, &mut stored, &keep, seq)?;
+                }
+                save_event(conn, &meta, &stored, seq)?;
+                Ok(Outcome::Event(Box::new(view(conn, stored.event, ANSWER_ATTENDEES)?)))
+            })
+        })
+        .await
+    }
+
+    async fn delete_event(&self, meta: WriteMeta, event_id: EventId) -> ApiResult<Outcome> {
+        self.write(move |conn| {
+            once(conn, &meta, |conn| {
+                let (mut stored, me) = visible(conn, &meta.corp_id, &meta.caller, &event_id)?;
+                let seq = next_seq(conn)?;
+                if me.is_organizer {
+                    stored.deleted = true;
+                } else {
+                    // An attendee deleting the event takes it out of their
+                    // own calendar only.
+                    uninvite(conn, &mut stored, std::slice::from_ref(&me.id))?;
+                }
+                save_event(conn, &meta, &stored, seq)?;
+                Ok(Outcome::Done)
+            })
+        })
+        .await
+    }
+
+    async fn respond(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        status: ResponseStatus,
+    ) -> ApiResult<Outcome> {
+        self.write(move |conn| {
+            once(conn, &meta, |conn| {
+                let live: Option<bool> = conn
+                    .prepare_cached("SELECT deleted = 0 FROM events WHERE id = ?1 AND corp_id = ?2")?
+                    .query_row(params![event_id.as_str(), meta.corp_id.as_str()], |r| r.get(0))
+                    .optional()?;
+                if live != Some(true) {
+                    return Err(ApiError::event_not_found());
+                }
+                let seq = next_seq(conn)?;
+                let changed = conn
+                    .prepare_cached(
+                        "UPDATE attendees SET response_status = ?3, seq = ?4 WHERE event_id = ?1 AND union_id = ?2",
+                    )?
+                    .execute(params![event_id.as_str(), meta.caller.as_str(), status.as_str(), seq])?;
+                if changed == 0 {
+                    return Err(ApiError::event_not_found());
+                }
+                Ok(Outcome::Done)
+            })
+        })
+        .await
+    }
+
+    async fn add_attendees(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        invitees: Vec<Invitee>,
+    ) -> ApiResult<Outcome> {
+        self.write(move |conn| {
+            once(conn, &meta, |conn| {
+                let mut stored = organized(conn, &meta, &event_id)?;
+                let seq = next_seq(conn)?;
+                let organizer = stored.event.organizer.clone();
+                let others: Vec<Invitee> =
+                    invitees.into_iter().filter(|i| i.id != organizer).collect();
+                invite(conn, &mut stored, &others, seq)?;
+                stored.event.updated = meta.now;
+                save_event(conn, &meta, &stored, seq)?;
+                Ok(Outcome::Done)
+            })
+        })
+        .await
+    }
+
+    async fn remove_attendees(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        ids: Vec<UnionId>,
+    ) -> ApiResult<Outcome> {
+        self.write(move |conn| {
+            once(conn, &meta, |conn| {
+                let mut stored = organized(conn, &meta, &event_id)?;
+                if ids.contains(&stored.event.organizer) {
+                    return Err(ApiError::invalid_parameter(
+                        "The organizer cannot be removed from the attendees",
+                    ));
+                }
+                let seq = next_seq(conn)?;
+                uninvite(conn, &mut stored, &ids)?;
+                stored.event.updated = meta.now;
+                save_event(conn, &meta, &stored, seq)?;
+                Ok(Outcome::Done)
+            })
+        })
+        .await
+    }
+
+    async fn get_event(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        max_attendees: usize,
+    ) -> ApiResult<EventView> {
+        self.read(move |conn| {
+            let (stored, _) = visible(conn, &corp_id, &caller, &event_id)?;
+            view(conn, stored.event, max_attendees)
+        })
+        .await
+    }
+
+    async fn list_events(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListEvents,
+    ) -> ApiResult<Page<Listed>> {
+        self.read(move |conn| {
+            let (after_key, after_id) = query
+                .after
+                .as_ref()
+                .map_or((i64::MIN, String::new()), |c| (c.start_key, c.event_id.clone()));
+            let w = query.window;
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.body, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
+                 WHERE a.union_id = ?1 AND e.corp_id = ?2 AND (?3 OR e.deleted = 0)
+                   AND ((a.all_day = 0 AND a.start_key >= ?4 AND a.start_key < ?5)
+                     OR (a.all_day = 1 AND a.start_key >= ?6 AND a.start_key < ?7))
+                   AND (a.start_key, a.event_id) > (?8, ?9)
+                 ORDER BY a.start_key, a.event_id LIMIT ?10",
+            )?;
+            let rows: Vec<(String, bool, i64)> = stmt
+                .query_map(
+                    params![
+                        caller.as_str(),
+                        corp_id.as_str(),
+                        query.show_deleted,
+                        w.instant.0,
+                        w.instant.1,
+                        w.floating.0,
+                        w.floating.1,
+                        after_key,
+                        after_id,
+                        query.max_results as i64 + 1
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            let more = rows.len() > query.max_results;
+            let mut items = Vec::with_capacity(query.max_results);
+            let mut last = None;
+            for (body, cancelled, start_key) in rows.into_iter().take(query.max_results) {
+                let event: Event = serde_json::from_str(&body)?;
+                last = Some(EventCursor {
+                    start_key,
+                    event_id: event.id.0.clone(),
+                });
+                items.push(Listed {
+                    view: view(conn, event, query.max_attendees)?,
+                    cancelled,
+                });
+            }
+            Ok(Page {
+                items,
+                next: last.filter(|_| more).map(|c| c.encode()),
+            })
+        })
+        .await
+    }
+
+    async fn list_attendees(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        after: Option<i64>,
+        limit: usize,
+    ) -> ApiResult<Page<Attendee>> {
+        self.read(move |conn| {
+            visible(conn, &corp_id, &caller, &event_id)?;
+            let mut rows = attendees_page(conn, &event_id, after.unwrap_or(-1), limit + 1)?;
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            let next = rows
+                .last()
+                .filter(|_| more)
+                .map(|(p, _)| encode_position(*p));
+            Ok(Page {
+                items: rows.into_iter().map(|(_, a)| a).collect(),
+                next,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,220 @@
+//! Event bodies: what CreateEvent and PatchEvent take, what every event
+//! operation answers, and the attendee and listing shapes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::event::{
+    CardInstance, Category, EventConfig, Location, Recurrence, RichText, UiConfig,
+};
+
+/// `start` and `end` as sent and as answered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTime {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeInput {
+    pub id: Option<String>,
+    pub email: Option<String>,
+    pub is_optional: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReminderInput {
+    pub method: Option<String>,
+    pub minutes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineMeetingInput {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UiConfigInput {
+    pub ui_name: Option<String>,
+    pub ui_status: Option<String>,
+}
+
+/// The body of CreateEvent and of PatchEvent (which adds the required `id`).
+/// Every field is optional here; the domain decides what is required.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventInput {
+    pub id: Option<String>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub start: Option<EventTime>,
+    pub end: Option<EventTime>,
+    pub is_all_day: Option<bool>,
+    pub recurrence: Option<Recurrence>,
+    pub attendees: Option<Vec<AttendeeInput>>,
+    pub location: Option<Location>,
+    pub extra: Option<BTreeMap<String, String>>,
+    pub reminders: Option<Vec<ReminderInput>>,
+    pub online_meeting_info: Option<OnlineMeetingInput>,
+    pub rich_text_description: Option<RichText>,
+    pub ui_configs: Option<Vec<UiConfigInput>>,
+    pub categories: Option<Vec<Category>>,
+    pub free_busy_status: Option<String>,
+    pub card_instances: Option<Vec<CardInstance>>,
+    pub event_config: Option<EventConfig>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeBody {
+    pub id: String,
+    pub display_name: String,
+    pub response_status: &'static str,
+    #[serde(rename = "self")]
+    pub is_self: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_optional: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReminderBody {
+    pub method: &'static str,
+    /// A string in every response model of the SDK, though requests send a number.
+    pub minutes: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineMeetingBody {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub conference_id: String,
+    pub url: String,
+}
+
+/// One event as every operation answers it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBody {
+    pub id: String,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub start: EventTime,
+    pub end: EventTime,
+    pub is_all_day: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<Recurrence>,
+    pub attendees: Vec<AttendeeBody>,
+    pub organizer: AttendeeBody,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    pub reminders: Vec<ReminderBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online_meeting_info: Option<OnlineMeetingBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rich_text_description: Option<RichText>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ui_configs: Vec<UiConfig>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<Category>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_busy_status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub card_instances: Vec<CardInstance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_config: Option<EventConfig>,
+    pub status: &'static str,
+    pub create_time: String,
+    pub update_time: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventListBody {
+    pub events: Vec<EventBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetEventQuery {
+    pub max_attendees: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListEventsQuery {
+    pub time_min: Option<String>,
+    pub time_max: Option<String>,
+    pub max_results: Option<i64>,
+    pub max_attendees: Option<i64>,
+    pub next_token: Option<String>,
+    #[serde(default, deserialize_with = "super::query_bool")]
+    pub show_deleted: Option<bool>,
+    pub sync_token: Option<String>,
+    pub series_master_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteEventQuery {
+    #[serde(default, deserialize_with = "super::query_bool")]
+    pub push_notification: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RespondEventRequest {
+    pub response_status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddAttendeeRequest {
+    pub attendees_to_add: Option<Vec<AttendeeInput>>,
+    pub chat_notification: Option<bool>,
+    pub push_notification: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeRef {
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoveAttendeeRequest {
+    pub attendees_to_remove: Option<Vec<AttendeeRef>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListAttendeesQuery {
+    pub max_results: Option<i64>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeListBody {
+    pub attendees: Vec<AttendeeBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}

@@ -1,0 +1,21 @@
+//! Request and response bodies, field for field as the official SDK's
+//! calendar_1_0 and oauth2_1_0 models send and parse them.
+
+pub mod event;
+pub mod oauth;
+
+use serde::{Deserialize, Deserializer};
+
+/// Query-string booleans: the Python SDK writes `True`/`False`, the others
+/// `true`/`false`.
+pub fn query_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let raw = Option::<String>::deserialize(d)?;
+    match raw.as_deref() {
+        None => Ok(None),
+        Some("true" | "True" | "TRUE" | "1") => Ok(Some(true)),
+        Some("false" | "False" | "FALSE" | "0") => Ok(Some(false)),
+        Some(other) => Err(serde::de::Error::custom(format!(
+            "{other:?} is not a boolean"
+        ))),
+    }
+}

@@ -1,0 +1,304 @@
+//! A dingcal served in-process on a free port, with a directory made for the
+//! tests, and helpers to call it over real HTTP.
+
+use std::fmt::Write as _;
+
+use dingcal::server::{self, Config, Running};
+use dingcal::store::DbUrl;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+/// Users u0001..u5001 of acme, enough to reach every attendee bound.
+pub const EXTRA_USERS: usize = 5_001;
+
+pub struct TestServer {
+    pub base: String,
+    pub http: reqwest::Client,
+    /// Kept so the server and its files live as long as the test.
+    _running: Running,
+    _dir: TempDir,
+}
+
+pub fn extra_user(n: usize) -> String {
+    format!("u{n:04}-union")
+}
+
+pub fn directory_toml() -> String {
+    let mut toml = String::from(
+        r#"
+[[orgs]]
+corp_id = "ding-acme"
+name = "Acme"
+
+[[orgs.apps]]
+app_key = "acme-full"
+app_secret = "full-secret"
+permissions = ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read"]
+
+[[orgs.apps]]
+app_key = "acme-read"
+app_secret = "read-secret"
+permissions = ["Calendar.Event.Read"]
+
+[[orgs.apps]]
+app_key = "acme-none"
+app_secret = "none-secret"
+permissions = []
+"#,
+    );
+    for (id, name) in [
+        ("alice", "Alice"),
+        ("bob", "Bob"),
+        ("carol", "Carol"),
+        ("dave", "Dave"),
+    ] {
+        let _ = write!(
+            toml,
+            "\n[[orgs.users]]\nunion_id = \"{id}-union\"\nuser_id = \"{id}\"\nname = \"{name}\"\n"
+        );
+    }
+    for n in 1..=EXTRA_USERS {
+        let _ = write!(
+            toml,
+            "\n[[orgs.users]]\nunion_id = \"{}\"\nname = \"User {n}\"\n",
+            extra_user(n)
+        );
+    }
+    toml.push_str(
+        r#"
+[[orgs]]
+corp_id = "ding-other"
+name = "Other"
+
+[[orgs.users]]
+union_id = "eve-union"
+name = "Eve"
+
+[[orgs.apps]]
+app_key = "other-app"
+app_secret = "other-secret"
+permissions = ["Calendar.Event.Read", "Calendar.Event.Write"]
+"#,
+    );
+    toml
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let directory = dir.path().join("directory.toml");
+        std::fs::write(&directory, directory_toml()).expect("write directory");
+        let running = server::start(Config {
+            listen: "127.0.0.1:0".into(),
+            db: DbUrl::SqliteFile(dir.path().join("dingcal.db")),
+            directory: Some(directory),
+        })
+        .await
+        .expect("server starts");
+        TestServer {
+            base: format!("http://{}", running.addr),
+            http: reqwest::Client::new(),
+            _running: running,
+            _dir: dir,
+        }
+    }
+
+    pub async fn token(&self, app: &str) -> String {
+        let secret = match app {
+            "acme-full" => "full-secret",
+            "acme-read" => "read-secret",
+            "acme-none" => "none-secret",
+            "other-app" => "other-secret",
+            other => panic!("unknown test app {other}"),
+        };
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/v1.0/oauth2/accessToken",
+                None,
+                Some(json!({"appKey": app, "appSecret": secret})),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["accessToken"]
+            .as_str()
+            .expect("accessToken")
+            .to_string()
+    }
+
+    /// One request; the answer's status and JSON body (`Null` when empty).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            req = req.header("x-acs-dingtalk-access-token", token);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body read");
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-acs-dingtalk-access-token", token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request sent");
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A client acting with one app's token.
+pub struct Api<'a> {
+    pub server: &'a TestServer,
+    pub token: String,
+}
+
+pub fn events_path(user: &str) -> String {
+    format!("/v1.0/calendar/users/{user}/calendars/primary/events")
+}
+
+pub fn event_path(user: &str, id: &str) -> String {
+    format!("{}/{id}", events_path(user))
+}
+
+impl<'a> Api<'a> {
+    pub async fn new(server: &'a TestServer) -> Api<'a> {
+        Api {
+            token: server.token("acme-full").await,
+            server,
+        }
+    }
+
+    pub async fn with_app(server: &'a TestServer, app: &str) -> Api<'a> {
+        Api {
+            token: server.token(app).await,
+            server,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.server
+            .send(method, path, Some(&self.token), body, &[])
+            .await
+    }
+
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        self.server
+            .send(method, path, Some(&self.token), body, headers)
+            .await
+    }
+
+    /// Creates an event that must succeed; returns its body.
+    pub async fn create(&self, organizer: &str, body: Value) -> Value {
+        let (status, event) = self
+            .call(Method::POST, &events_path(organizer), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::OK, "create failed: {event}");
+        event
+    }
+
+    pub async fn get(&self, user: &str, id: &str) -> Value {
+        let (status, event) = self.call(Method::GET, &event_path(user, id), None).await;
+        assert_eq!(status, StatusCode::OK, "get failed: {event}");
+        event
+    }
+
+    pub async fn respond(&self, user: &str, id: &str, status: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            &format!("{}/respond", event_path(user, id)),
+            Some(json!({"responseStatus": status})),
+        )
+        .await
+    }
+}
+
+/// A one-hour meeting in Shanghai with the given attendees.
+pub fn meeting(summary: &str, attendees: &[&str]) -> Value {
+    json!({
+        "summary": summary,
+        "start": {"dateTime": "2026-12-01T10:00:00+08:00", "timeZone": "Asia/Shanghai"},
+        "end": {"dateTime": "2026-12-01T11:00:00+08:00", "timeZone": "Asia/Shanghai"},
+        "attendees": attendees.iter().map(|a| json!({"id": a})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn id_of(event: &Value) -> String {
+    event["id"].as_str().expect("event id").to_string()
+}
+
+pub fn attendee<'v>(event: &'v Value, id: &str) -> Option<&'v Value> {
+    event["attendees"]
+        .as_array()?
+        .iter()
+        .find(|a| a["id"] == id)
+}
+
+/// Asserts an error answer's status, code and (when given) exact message.
+pub fn assert_error(answer: &(StatusCode, Value), status: u16, code: &str, message: Option<&str>) {
+    let (got, body) = answer;
+    assert_eq!(got.as_u16(), status, "unexpected status, body {body}");
+    assert_eq!(body["code"], code, "unexpected code, body {body}");
+    if let Some(message) = message {
+        assert_eq!(body["message"], message, "unexpected message, body {body}");
+    }
+    assert!(
+        body["requestid"].as_str().is_some_and(|r| !r.is_empty()),
+        "no requestid in {body}"
+    );
+}
+
+/// Event bodies without the fields every read recomputes.
+pub fn stable(event: &Value) -> Value {
+    let mut e = event.clone();
+    if let Some(list) = e["attendees"].as_array_mut() {
+        for a in list {
+            a.as_object_mut().map(|o| o.remove("self"));
+        }
+    }
+    e.as_object_mut().map(|o| o.remove("organizer"));
+    e
+}

@@ -1,0 +1,216 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn a_replayed_create_answers_the_same_event_and_creates_one() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let headers = [("x-client-token", "create-1")];
+    let (_, first) = api
+        .call_with(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("once", &["bob-union"])),
+            &headers,
+        )
+        .await;
+    let (status, second) = api
+        .call_with(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("once", &["bob-union"])),
+            &headers,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(first, second);
+    let (_, list) = api
+        .call(Method::GET, &events_path("alice-union"), None)
+        .await;
+    assert_eq!(list["events"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_replayed_patch_answers_what_it_first_answered_and_applies_nothing() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(&api.create("alice-union", meeting("v1", &[])).await);
+    let path = event_path("alice-union", &id);
+    let headers = [("x-client-token", "patch-1")];
+    let (_, first) = api
+        .call_with(
+            Method::PUT,
+            &path,
+            Some(json!({"id": id, "summary": "v2"})),
+            &headers,
+        )
+        .await;
+    api.call(Method::PUT, &path, Some(json!({"id": id, "summary": "v3"})))
+        .await;
+    let (status, replay) = api
+        .call_with(
+            Method::PUT,
+            &path,
+            Some(json!({"id": id, "summary": "v2"})),
+            &headers,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(replay, first, "the replay answers the first answer");
+    assert_eq!(
+        api.get("alice-union", &id).await["summary"],
+        "v3",
+        "the replay applied again"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_response_is_applied_once() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union"]))
+            .await,
+    );
+    let path = format!("{}/respond", event_path("bob-union", &id));
+    let headers = [("x-client-token", "respond-1")];
+    api.call_with(
+        Method::POST,
+        &path,
+        Some(json!({"responseStatus": "accepted"})),
+        &headers,
+    )
+    .await;
+    api.respond("bob-union", &id, "declined").await;
+    let (status, _) = api
+        .call_with(
+            Method::POST,
+            &path,
+            Some(json!({"responseStatus": "accepted"})),
+            &headers,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(
+        attendee(&api.get("alice-union", &id).await, "bob-union").unwrap()["responseStatus"],
+        "declined"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_request_does_not_spend_its_token() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let headers = [("x-client-token", "retry-1")];
+    let mut bad = meeting("x", &[]);
+    bad["summary"] = json!("");
+    let refused = api
+        .call_with(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(bad),
+            &headers,
+        )
+        .await;
+    assert_error(&refused, 400, "invalidParameter", None);
+    let (status, e) = api
+        .call_with(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("fixed", &[])),
+            &headers,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(e["summary"], "fixed");
+}
+
+#[tokio::test]
+async fn a_token_is_remembered_per_app() {
+    let s = TestServer::start().await;
+    let acme = Api::new(&s).await;
+    let other = Api::with_app(&s, "other-app").await;
+    let headers = [("x-client-token", "shared")];
+    let (_, a) = acme
+        .call_with(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("a", &[])),
+            &headers,
+        )
+        .await;
+    let (_, b) = other
+        .call_with(
+            Method::POST,
+            &events_path("eve-union"),
+            Some(meeting("b", &[])),
+            &headers,
+        )
+        .await;
+    assert_ne!(a["id"], b["id"]);
+    assert_eq!(b["summary"], "b");
+}
+
+#[tokio::test]
+async fn concurrent_requests_with_one_token_apply_once() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let path = events_path("alice-union");
+    let calls = (0..16).map(|_| {
+        api.call_with(
+            Method::POST,
+            &path,
+            Some(meeting("race", &[])),
+            &[("x-client-token", "race-1")],
+        )
+    });
+    let answers = futures_join_all(calls).await;
+    let mut ids = std::collections::HashSet::new();
+    for (status, body) in &answers {
+        match status.as_u16() {
+            200 => {
+                ids.insert(body["id"].as_str().unwrap().to_string());
+            }
+            400 => assert_eq!(body["code"], "idempotencyProcessing", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!(ids.len(), 1, "every success names the one event");
+    let (_, list) = api
+        .call(Method::GET, &events_path("alice-union"), None)
+        .await;
+    assert_eq!(list["events"].as_array().unwrap().len(), 1);
+}
+
+/// Runs futures concurrently on this task.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
+}

@@ -1,0 +1,11 @@
+//! dingcal over real HTTP: every rule of the event lifecycle and every error
+//! row of the two seed documents, each error checked to change nothing.
+
+mod attendees;
+mod auth;
+mod common;
+mod events;
+mod idempotency;
+mod patch;
+mod process;
+mod respond;

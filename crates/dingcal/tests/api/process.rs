@@ -1,0 +1,231 @@
+//! The built binary, as users and outside tests start it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::Method;
+
+use crate::common::*;
+
+struct Process {
+    child: Child,
+    base: String,
+    stdout: Vec<String>,
+}
+
+fn spawn(args: &[&str], envs: &[(&str, &str)], cwd: &std::path::Path) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+        .args(args)
+        .envs(envs.iter().copied())
+        .env_remove("DINGCAL_DIRECTORY")
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dingcal starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stdout = Vec::new();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("dingcal printed its address")
+            .expect("stdout readable");
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            break addr.to_string();
+        }
+        stdout.push(line);
+    };
+    Process {
+        child,
+        base,
+        stdout,
+    }
+}
+
+impl Process {
+    fn terminate(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        self.child.wait().expect("dingcal exits")
+    }
+}
+
+#[tokio::test]
+async fn serve_prints_its_address_and_answers_healthz() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = spawn(
+        &["serve", "--listen", "127.0.0.1:0", "--db", "sqlite://c.db"],
+        &[],
+        dir.path(),
+    );
+    assert!(p.base.starts_with("http://127.0.0.1:"));
+    let resp = reqwest::get(format!("{}/healthz", p.base)).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(p.terminate().success(), "SIGTERM is a clean exit");
+    assert!(dir.path().join("c.db").exists());
+}
+
+#[tokio::test]
+async fn an_empty_database_without_directory_gets_a_working_demo_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = spawn(
+        &["serve"],
+        &[
+            ("DINGCAL_LISTEN", "127.0.0.1:0"),
+            ("DINGCAL_DB", "sqlite://demo.db"),
+        ],
+        dir.path(),
+    );
+    let app = p
+        .stdout
+        .iter()
+        .find_map(|l| l.strip_prefix("demo app: "))
+        .expect("demo app printed")
+        .to_string();
+    let key = app
+        .split(' ')
+        .find_map(|w| w.strip_prefix("appKey="))
+        .unwrap();
+    let secret = app
+        .split(' ')
+        .find_map(|w| w.strip_prefix("appSecret="))
+        .unwrap();
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{}/v1.0/oauth2/accessToken", p.base))
+        .json(&serde_json::json!({"appKey": key, "appSecret": secret}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = http
+        .post(format!("{}{}", p.base, events_path("alice-union")))
+        .header(
+            "x-acs-dingtalk-access-token",
+            token["accessToken"].as_str().unwrap(),
+        )
+        .json(&meeting("first", &["bob-union"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(p.terminate().success());
+    // A second start finds the org and makes no new one.
+    let again = spawn(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite://demo.db",
+        ],
+        &[],
+        dir.path(),
+    );
+    assert!(again.stdout.iter().all(|l| !l.starts_with("demo app")));
+    again.terminate();
+}
+
+#[tokio::test]
+async fn events_and_tokens_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let directory = dir.path().join("dir.toml");
+    std::fs::write(&directory, directory_toml()).unwrap();
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        "sqlite://r.db",
+        "--directory",
+        directory.to_str().unwrap(),
+    ];
+    let first = spawn(&args, &[], dir.path());
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .post(format!("{}/v1.0/oauth2/accessToken", first.base))
+        .json(&serde_json::json!({"appKey": "acme-full", "appSecret": "full-secret"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["accessToken"].as_str().unwrap().to_string();
+    let created: serde_json::Value = http
+        .post(format!("{}{}", first.base, events_path("alice-union")))
+        .header("x-acs-dingtalk-access-token", &token)
+        .json(&meeting("durable", &["bob-union"]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(first.terminate().success());
+
+    let second = spawn(&args, &[], dir.path());
+    let resp = http
+        .request(
+            Method::GET,
+            format!(
+                "{}{}",
+                second.base,
+                event_path("bob-union", &id_of(&created))
+            ),
+        )
+        .header("x-acs-dingtalk-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.status().as_u16(),
+        200,
+        "the token or the event was lost"
+    );
+    let event: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(event["summary"], "durable");
+    second.terminate();
+}
+
+#[test]
+fn a_bad_db_url_or_directory_stops_start_with_a_message() {
+    for args in [
+        vec!["serve", "--db", "mysql://nope"],
+        vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite::memory:",
+            "--directory",
+            "/no/such/file.toml",
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("dingcal:"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn migrate_creates_the_schema_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+        .args(["migrate", "--db", "sqlite://m.db"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.path().join("m.db").exists());
+}

@@ -1,0 +1,113 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn an_attendee_response_is_recorded_and_seen_by_the_organizer() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union", "carol-union"]))
+            .await,
+    );
+    for status in ["accepted", "declined", "tentative", "needsAction"] {
+        let (code, body) = api.respond("bob-union", &id, status).await;
+        assert_eq!(code.as_u16(), 200, "{body}");
+        assert_eq!(body, serde_json::Value::Null, "RespondEvent has no body");
+        let e = api.get("alice-union", &id).await;
+        assert_eq!(attendee(&e, "bob-union").unwrap()["responseStatus"], status);
+        assert_eq!(
+            attendee(&e, "carol-union").unwrap()["responseStatus"],
+            "needsAction",
+            "another attendee changed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_response_status_is_refused_and_nothing_changes() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union"]))
+            .await,
+    );
+    api.respond("bob-union", &id, "accepted").await;
+    let before = api.get("alice-union", &id).await;
+    for body in [
+        json!({"responseStatus": "maybe"}),
+        json!({}),
+        json!({"responseStatus": 1}),
+    ] {
+        let answer = api
+            .call(
+                Method::POST,
+                &format!("{}/respond", event_path("bob-union", &id)),
+                Some(body),
+            )
+            .await;
+        assert_error(&answer, 400, "invalidParameter", None);
+        assert_eq!(stable(&api.get("alice-union", &id).await), stable(&before));
+    }
+}
+
+#[tokio::test]
+async fn only_an_attendee_responds() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union"]))
+            .await,
+    );
+    let before = api.get("alice-union", &id).await;
+    let answer = api.respond("carol-union", &id, "accepted").await;
+    assert_error(
+        &answer,
+        404,
+        "itemNotFound",
+        Some("The specified event cannot be found."),
+    );
+    let after = api.get("alice-union", &id).await;
+    assert_eq!(stable(&after), stable(&before));
+    assert!(attendee(&after, "carol-union").is_none());
+}
+
+#[tokio::test]
+async fn responding_to_an_unknown_or_deleted_event_is_item_not_found() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    assert_error(
+        &api.respond("bob-union", "no-such-event", "accepted").await,
+        404,
+        "itemNotFound",
+        None,
+    );
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union"]))
+            .await,
+    );
+    api.call(Method::DELETE, &event_path("alice-union", &id), None)
+        .await;
+    assert_error(
+        &api.respond("bob-union", &id, "accepted").await,
+        404,
+        "itemNotFound",
+        None,
+    );
+}
+
+#[tokio::test]
+async fn a_response_shows_in_the_attendees_own_listing() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union"]))
+            .await,
+    );
+    api.respond("bob-union", &id, "tentative").await;
+    let (_, list) = api.call(Method::GET, &events_path("bob-union"), None).await;
+    let me = attendee(&list["events"][0], "bob-union").unwrap();
+    assert_eq!(me["responseStatus"], "tentative");
+    assert_eq!(me["self"], true);
+}

@@ -5,7 +5,7 @@
 //! beside the writer, which WAL allows.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Mutex, mpsc};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -37,7 +37,7 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
 pub struct SqliteStore {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    readers: Option<Arc<ReadPool>>,
+    readers: Option<ReadPool>,
 }
 
 struct ReadPool {
@@ -74,10 +74,10 @@ impl SqliteStore {
         )
         .map_err(|e| format!("cannot configure SQLite: {e}"))?;
         let mut store = SqliteStore::start(conn)?;
-        store.readers = Some(Arc::new(ReadPool {
+        store.readers = Some(ReadPool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
-        }));
+        });
         Ok(store)
     }
 
@@ -132,22 +132,22 @@ impl SqliteStore {
             .map_err(|_| ApiError::internal("the SQLite writer dropped a write"))?
     }
 
+    /// Runs a read on the calling worker thread. Reads are short and WAL
+    /// never makes them wait for the writer, so handing them to a blocking
+    /// thread would cost more than it saves; and the pool stays as small as
+    /// the runtime's worker count.
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
     {
-        let Some(pool) = self.readers.clone() else {
+        let Some(pool) = &self.readers else {
             return self.write(f).await;
         };
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.take()?;
-            let result = f(&conn);
-            pool.give_back(conn);
-            result
-        })
-        .await
-        .map_err(ApiError::internal)?
+        let conn = pool.take()?;
+        let result = f(&conn);
+        pool.give_back(conn);
+        result
     }
 
     /// Lets the writer finish what is queued, then stops it.

@@ -12,21 +12,8 @@ fn ids(from: std::ops::RangeInclusive<usize>) -> Vec<Value> {
 }
 
 async fn count(api: &Api<'_>, id: &str) -> usize {
-    let mut total = 0;
-    let mut next: Option<String> = None;
-    loop {
-        let mut path = format!("{}?maxResults=500", attendees_path("alice-union", id));
-        if let Some(t) = &next {
-            path.push_str(&format!("&nextToken={t}"));
-        }
-        let (status, page) = api.call(Method::GET, &path, None).await;
-        assert_eq!(status.as_u16(), 200, "{page}");
-        total += page["attendees"].as_array().unwrap().len();
-        match page["nextToken"].as_str() {
-            Some(t) => next = Some(t.to_string()),
-            None => return total,
-        }
-    }
+    let path = format!("{}?maxResults=500", attendees_path("alice-union", id));
+    all_pages(api, &path, "attendees", 500).await.len()
 }
 
 #[tokio::test]
@@ -252,22 +239,12 @@ async fn list_attendees_pages_return_each_attendee_once() {
     let mut create = meeting("m", &[]);
     create["attendees"] = Value::Array(ids(1..=23));
     let id = id_of(&api.create("alice-union", create).await);
-    let mut seen = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let mut path = format!("{}?maxResults=5", attendees_path("alice-union", &id));
-        if let Some(t) = &next {
-            path.push_str(&format!("&nextToken={t}"));
-        }
-        let (_, page) = api.call(Method::GET, &path, None).await;
-        let list = page["attendees"].as_array().unwrap();
-        assert!(list.len() <= 5);
-        seen.extend(list.iter().map(|a| a["id"].as_str().unwrap().to_string()));
-        match page["nextToken"].as_str() {
-            Some(t) => next = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let path = format!("{}?maxResults=5", attendees_path("alice-union", &id));
+    let seen: Vec<String> = all_pages(&api, &path, "attendees", 5)
+        .await
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
     let mut expected: Vec<String> = (1..=23).map(extra_user).collect();
     expected.insert(0, "alice-union".into());
     assert_eq!(seen, expected);

@@ -302,3 +302,25 @@ pub fn stable(event: &Value) -> Value {
     e.as_object_mut().map(|o| o.remove("organizer"));
     e
 }
+
+/// Follows `nextToken` from `path` (which carries its own query) to the last
+/// page; returns every item of `field`, checking no page exceeds `page_max`.
+pub async fn all_pages(api: &Api<'_>, path: &str, field: &str, page_max: usize) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let url = match &next {
+            Some(t) => format!("{path}&nextToken={t}"),
+            None => path.to_string(),
+        };
+        let (status, page) = api.call(Method::GET, &url, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let list = page[field].as_array().expect("a list");
+        assert!(list.len() <= page_max, "a page longer than asked");
+        items.extend(list.iter().cloned());
+        match page["nextToken"].as_str() {
+            Some(t) => next = Some(t.to_string()),
+            None => return items,
+        }
+    }
+}

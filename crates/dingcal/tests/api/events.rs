@@ -434,23 +434,12 @@ async fn list_events_pages_return_every_event_exactly_once() {
             "end": {"dateTime": format!("2026-12-01T{hour}:30:00+08:00"), "timeZone": "Asia/Shanghai"}});
         created.push(id_of(&api.create("alice-union", body).await));
     }
-    let mut seen = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let mut path = format!("{}?maxResults=3", events_path("alice-union"));
-        if let Some(t) = &next {
-            path.push_str(&format!("&nextToken={t}"));
-        }
-        let (status, page) = api.call(Method::GET, &path, None).await;
-        assert_eq!(status.as_u16(), 200, "{page}");
-        let events = page["events"].as_array().unwrap();
-        assert!(events.len() <= 3);
-        seen.extend(events.iter().map(id_of));
-        match page["nextToken"].as_str() {
-            Some(t) => next = Some(t.to_string()),
-            None => break,
-        }
-    }
+    let path = format!("{}?maxResults=3", events_path("alice-union"));
+    let mut seen: Vec<String> = all_pages(&api, &path, "events", 3)
+        .await
+        .iter()
+        .map(id_of)
+        .collect();
     seen.sort();
     created.sort();
     assert_eq!(seen, created);

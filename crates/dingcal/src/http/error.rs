@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tracing::Instrument;
 
+use crate::domain::limits::BODY_MAX_BYTES;
 use crate::error::{ApiError, Status};
 
 pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";
@@ -66,11 +67,22 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     let span = tracing::debug_span!("request", method = %request.method(), %route, %request_id);
-    let mut response =
-        match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request).instrument(span)).await {
-            Ok(response) => response,
-            Err(_) => ApiError::timeout().into_response(),
-        };
+    let mut response = match buffer_body(request).await {
+        Ok(request) => {
+            match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request).instrument(span)).await {
+                Ok(response) => response,
+                Err(_) => ApiError::timeout().into_response(),
+            }
+        }
+        Err(mut refused) => {
+            // The rest of the body is still on the wire: this connection
+            // cannot carry another request, and the client must know.
+            refused
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            refused
+        }
+    };
     let error = response.extensions_mut().remove::<ApiError>();
     let error = match error {
         Some(e) => Some(e),
@@ -101,6 +113,17 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// Reads the whole body before any handler runs, so that a request refused
+/// early (a bad token, say) leaves nothing unread on a keep-alive connection:
+/// an unread body makes the server drop the connection without warning.
+async fn buffer_body(request: Request) -> Result<Request, Response> {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_MAX_BYTES).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Err(_) => Err(ApiError::body_too_large().into_response()),
+    }
 }
 
 fn fallback_error(status: StatusCode) -> ApiError {

@@ -19,7 +19,6 @@ use jiff::Timestamp;
 use tokio::net::TcpListener;
 
 use crate::directory::{Directory, Grant};
-use crate::domain::limits::BODY_MAX_BYTES;
 use crate::domain::{UnionId, check_calendar_id, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IdempotencyKey, Store, WriteMeta};
@@ -139,7 +138,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::request_context))
-        .layer(DefaultBodyLimit::max(BODY_MAX_BYTES))
+        // request_context already holds bodies to their limit.
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
 }
 

@@ -187,3 +187,38 @@ async fn an_oversized_body_is_refused_in_shape() {
         .await;
     assert_error(&answer, 413, "invalidParameter", None);
 }
+
+#[tokio::test]
+async fn a_request_refused_before_its_body_arrived_leaves_the_connection_usable() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start().await;
+    let mut conn = tokio::net::TcpStream::connect(s.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let body = serde_json::to_string(&meeting("x", &[])).unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nhost: x\r\nx-acs-dingtalk-access-token: forged\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        events_path("alice-union"),
+        body.len()
+    );
+    // Headers and body in two writes, as the SDKs send them.
+    conn.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    conn.write_all(body.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answers = String::new();
+    let mut buf = [0u8; 4096];
+    while !answers.contains("\r\n\r\nok") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut buf))
+            .await
+            .expect("the second answer came")
+            .unwrap();
+        assert!(n > 0, "the connection was dropped after: {answers}");
+        answers.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(answers.starts_with("HTTP/1.1 400"), "{answers}");
+    assert!(answers.contains("InvalidAuthentication"));
+}

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo test -p dingcal --locked
+cargo test --locked
 DINGCAL_BIN="$PWD/target/debug/dingcal" sdk-tests/run.sh

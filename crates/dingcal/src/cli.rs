@@ -87,31 +87,35 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         db: DbUrl::parse(&args.db.db)?,
         directory: args.directory,
     };
+    // Signals are caught from before the address is printed, so a caller
+    // that stops the server as soon as it is up still stops it cleanly.
+    let stop = shutdown_signal()?;
     let running = server::start(config).await?;
     println!("listening on http://{}", running.addr);
     let _ = std::io::stdout().flush();
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     running.stop().await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+/// Resolves on SIGTERM or Ctrl-C (SIGINT); the handlers are in place once
+/// this returns.
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {}
             _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }

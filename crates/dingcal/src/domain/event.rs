@@ -143,6 +143,9 @@ impl Event {
 pub struct EventView {
     pub event: Event,
     pub attendees: Vec<Attendee>,
+    /// For an occurrence of a series: the series and its original start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<(EventId, super::series::Origin)>,
 }
 
 /// The checked content of a CreateEvent or PatchEvent body; `None` is a
@@ -248,6 +251,22 @@ impl EventChanges {
             event_config: input.event_config,
             attendees,
         })
+    }
+
+    /// One occurrence of a series takes neither a recurrence nor its own
+    /// attendee list: those belong to the series.
+    pub fn check_for_occurrence(&self) -> ApiResult<()> {
+        if self.recurrence.is_some() {
+            return Err(ApiError::invalid_parameter(
+                "An occurrence of a series cannot have a recurrence of its own",
+            ));
+        }
+        if self.attendees.is_some() {
+            return Err(ApiError::invalid_parameter(
+                "The attendees of one occurrence cannot be changed; change the series",
+            ));
+        }
+        Ok(())
     }
 
     /// A new event from a CreateEvent body: summary, start and end required.

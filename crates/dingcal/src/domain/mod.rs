@@ -5,6 +5,7 @@ pub mod attendee;
 pub mod event;
 pub mod limits;
 pub mod recurrence;
+pub mod series;
 pub mod time;
 
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,11 @@
 //! A recurrence as the API carries it: a pattern and a range. It is kept as
 //! sent, and checked here against the seed's bounds and messages.
 
+use dingcal_recur::{Index, Pattern as RulePattern, Range as RuleRange, Rule, Weekdays};
+use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
 
+use super::time::When;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +155,95 @@ impl Recurrence {
         }
         Ok(())
     }
+}
+
+impl Recurrence {
+    /// The rule this recurrence stands for, for a series whose first
+    /// occurrence is `when`. The recurrence must have been validated.
+    pub fn rule(&self, when: &When) -> ApiResult<Rule> {
+        let invalid = || ApiError::invalid_parameter("Recurrence is not valid");
+        let (pattern, range) = self
+            .pattern
+            .as_ref()
+            .zip(self.range.as_ref())
+            .ok_or_else(invalid)?;
+        let days = || -> ApiResult<Weekdays> {
+            let list = pattern.days_of_week.as_deref().unwrap_or_default();
+            list.split(',')
+                .map(|d| weekday(d.trim()).ok_or_else(invalid))
+                .collect::<ApiResult<Vec<_>>>()
+                .map(Weekdays::new)
+        };
+        let rule_pattern = match pattern.kind.as_deref() {
+            Some("daily") => RulePattern::Daily,
+            Some("weekly") => RulePattern::Weekly {
+                days: days()?,
+                week_start: weekday(pattern.first_day_of_week.as_deref().unwrap_or("sunday"))
+                    .ok_or_else(invalid)?,
+            },
+            Some("absoluteMonthly") => RulePattern::AbsoluteMonthly {
+                day: pattern
+                    .day_of_month
+                    .and_then(|d| i8::try_from(d).ok())
+                    .ok_or_else(invalid)?,
+            },
+            Some("relativeMonthly") => RulePattern::RelativeMonthly {
+                index: match pattern.index.as_deref() {
+                    Some("first") => Index::First,
+                    Some("second") => Index::Second,
+                    Some("third") => Index::Third,
+                    Some("fourth") => Index::Fourth,
+                    Some("last") => Index::Last,
+                    _ => return Err(invalid()),
+                },
+                days: days()?,
+            },
+            Some("absoluteYearly") => RulePattern::AbsoluteYearly,
+            _ => return Err(invalid()),
+        };
+        let rule_range = match range.kind.as_deref() {
+            Some("endDate") => RuleRange::EndDate(end_date(
+                range.end_date.as_deref().unwrap_or_default(),
+                when,
+            )?),
+            Some("numbered") => RuleRange::Numbered(
+                range
+                    .number_of_occurrences
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(invalid)?,
+            ),
+            _ => RuleRange::NoEnd,
+        };
+        let interval = pattern
+            .interval
+            .map_or(Ok(1), u32::try_from)
+            .map_err(|_| invalid())?;
+        Rule::new(rule_pattern, interval, rule_range)
+            .map_err(|e| ApiError::invalid_parameter(format!("Recurrence {e}")))
+    }
+}
+
+fn weekday(name: &str) -> Option<Weekday> {
+    let i = WEEKDAYS.iter().position(|d| *d == name)?;
+    Some(Weekday::Sunday.wrapping_add(i as i64))
+}
+
+/// The last day a series may have an occurrence: endDate's own date, read
+/// in the series' zone when it is an instant.
+fn end_date(value: &str, when: &When) -> ApiResult<Date> {
+    if let Ok(date) = value.parse::<Date>() {
+        return Ok(date);
+    }
+    let at: jiff::Timestamp = value
+        .parse()
+        .map_err(|_| ApiError::bad_timestamp("Recurrence range endDate", value))?;
+    let zone = match when {
+        When::Timed { time_zone, .. } => {
+            jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+        }
+        When::AllDay { .. } => jiff::tz::TimeZone::UTC,
+    };
+    Ok(at.to_zoned(zone).date())
 }
 
 fn one_of<'a>(field: &str, value: Option<&str>, allowed: &[&'a str]) -> ApiResult<&'a str> {

@@ -214,6 +214,19 @@ impl Window {
     }
 }
 
+impl Window {
+    /// Whether an event's start falls in the window.
+    pub fn contains(&self, when: &When) -> bool {
+        let (lo, hi) = if when.is_all_day() {
+            self.floating
+        } else {
+            self.instant
+        };
+        let key = when.keys().0;
+        lo <= key && key < hi
+    }
+}
+
 fn parse_bound(field: &str, value: &str) -> ApiResult<Zoned> {
     let ts: Timestamp = value
         .parse()

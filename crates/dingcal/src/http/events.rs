@@ -15,12 +15,13 @@ use crate::domain::limits::{
     GET_EVENT_MAX_ATTENDEES, GET_EVENT_MAX_ATTENDEES_DEFAULT, LIST_EVENTS_MAX_ATTENDEES,
     LIST_EVENTS_MAX_RESULTS, page_size,
 };
-use crate::domain::time::{Window, format_instant};
+use crate::domain::series::Origin;
+use crate::domain::time::{When, Window, format_instant};
 use crate::domain::{EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{EventCursor, ListEvents, Outcome};
 use crate::wire::event::{
-    AttendeeBody, DeleteEventQuery, EventBody, EventInput, EventListBody, GetEventQuery,
+    AttendeeBody, DeleteEventQuery, EventBody, EventInput, EventListBody, EventTime, GetEventQuery,
     ListEventsQuery, OnlineMeetingBody, ReminderBody,
 };
 
@@ -98,9 +99,37 @@ pub fn render(
         free_busy_status: e.free_busy_status.clone(),
         card_instances: e.card_instances.clone(),
         event_config: e.event_config.clone(),
+        series_master_id: view.series.as_ref().map(|(id, _)| id.0.clone()),
+        origin_start: view
+            .series
+            .as_ref()
+            .map(|(_, origin)| origin_wire(*origin, &e.when)),
         status: if cancelled { "cancelled" } else { "confirmed" },
         create_time: format_instant(e.created),
         update_time: format_instant(e.updated),
+    }
+}
+
+/// An occurrence's original start: a date for an all-day series, else the
+/// instant in the series' zone.
+fn origin_wire(origin: Origin, when: &When) -> EventTime {
+    let series_when = match (origin, when) {
+        (Origin::Date(d), _) => When::AllDay { start: d, end: d },
+        (Origin::Instant(t), When::Timed { time_zone, .. }) => When::Timed {
+            start: t,
+            end: t,
+            time_zone: time_zone.clone(),
+        },
+        (Origin::Instant(t), When::AllDay { .. }) => When::Timed {
+            start: t,
+            end: t,
+            time_zone: "UTC".into(),
+        },
+    };
+    let (start, _) = series_when.to_wire();
+    EventTime {
+        time_zone: None,
+        ..start
     }
 }
 
@@ -212,33 +241,34 @@ async fn list_events(
             "syncToken is not supported by this dingcal version; list with timeMin/timeMax",
         ));
     }
-    if query.series_master_id.is_some() {
-        return Err(ApiError::invalid_parameter(
-            "seriesMasterId is not supported by this dingcal version",
-        ));
-    }
+    let list = listing(
+        query.time_min.as_deref(),
+        query.time_max.as_deref(),
+        query.max_results,
+        query.max_attendees,
+        query.next_token.as_deref(),
+    )?;
     let list = ListEvents {
-        window: Window::parse(query.time_min.as_deref(), query.time_max.as_deref())?,
         show_deleted: query.show_deleted.unwrap_or(false),
-        after: query
-            .next_token
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .map(EventCursor::decode)
-            .transpose()?,
-        max_results: page_size(
-            "maxResults",
-            query.max_results,
-            LIST_EVENTS_MAX_RESULTS,
-            LIST_EVENTS_MAX_RESULTS,
-        )?,
-        max_attendees: page_size(
-            "maxAttendees",
-            query.max_attendees,
-            LIST_EVENTS_MAX_ATTENDEES,
-            LIST_EVENTS_MAX_ATTENDEES,
-        )?,
+        ..list
     };
+    if let Some(series) = query.series_master_id.filter(|s| !s.is_empty()) {
+        let page = state
+            .store
+            .list_instances(
+                access.grant.corp_id.clone(),
+                caller.clone(),
+                EventId(series),
+                list,
+            )
+            .await?;
+        return Ok(JsonAnswer(list_body(
+            &state,
+            &page.items,
+            &caller,
+            page.next,
+        )));
+    }
     let page = state
         .store
         .list_events(access.grant.corp_id.clone(), caller.clone(), list)
@@ -266,4 +296,50 @@ async fn delete_event(
     let (meta, _in_flight) = state.begin_write(&access, caller, client_token)?;
     state.store.delete_event(meta, event_id).await?;
     Ok(())
+}
+
+/// A page of events or occurrences, none cancelled.
+pub fn list_body(
+    state: &AppState,
+    views: &[EventView],
+    caller: &UnionId,
+    next_token: Option<String>,
+) -> EventListBody {
+    EventListBody {
+        events: views
+            .iter()
+            .map(|v| render(&state.directory, v, caller, false))
+            .collect(),
+        next_token,
+    }
+}
+
+/// A listing's window, paging and sizes from its query string.
+pub fn listing(
+    time_min: Option<&str>,
+    time_max: Option<&str>,
+    max_results: Option<i64>,
+    max_attendees: Option<i64>,
+    next_token: Option<&str>,
+) -> ApiResult<ListEvents> {
+    Ok(ListEvents {
+        window: Window::parse(time_min, time_max)?,
+        show_deleted: false,
+        after: next_token
+            .filter(|t| !t.is_empty())
+            .map(EventCursor::decode)
+            .transpose()?,
+        max_results: page_size(
+            "maxResults",
+            max_results,
+            LIST_EVENTS_MAX_RESULTS,
+            LIST_EVENTS_MAX_RESULTS,
+        )?,
+        max_attendees: page_size(
+            "maxAttendees",
+            max_attendees,
+            LIST_EVENTS_MAX_ATTENDEES,
+            LIST_EVENTS_MAX_ATTENDEES,
+        )?,
+    })
 }

@@ -5,6 +5,7 @@ mod attendees;
 pub mod error;
 mod events;
 pub mod extract;
+mod instances;
 mod oauth;
 mod respond;
 
@@ -135,6 +136,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(events::router())
         .merge(attendees::router())
         .merge(respond::router())
+        .merge(instances::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::request_context))

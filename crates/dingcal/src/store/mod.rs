@@ -181,6 +181,22 @@ pub trait Store: Send + Sync {
         caller: UnionId,
         query: ListEvents,
     ) -> ApiResult<Page<Listed>>;
+    /// The occurrences of a series the caller sees, in the window.
+    async fn list_instances(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        series_id: EventId,
+        query: ListEvents,
+    ) -> ApiResult<Page<EventView>>;
+    /// Every single event and every occurrence of every series in the
+    /// caller's calendar whose start falls in the window, in start order.
+    async fn list_view(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListEvents,
+    ) -> ApiResult<Page<EventView>>;
     async fn list_attendees(
         &self,
         corp_id: CorpId,

@@ -4,6 +4,7 @@
 //! them is answered. Reads run on a small pool of read-only connections,
 //! beside the writer, which WAL allows.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, mpsc};
 
@@ -22,10 +23,14 @@ use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::limits::{
     ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
 };
+use crate::domain::series::{Exception, Instance, InstanceId, Series};
 use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_series.sql"),
+];
 /// The most writes one commit carries.
 const BATCH_MAX: usize = 512;
 /// How many attendees a write's answer shows: GetEvent's largest page.
@@ -348,7 +353,11 @@ fn view(conn: &Connection, event: Event, max_attendees: usize) -> ApiResult<Even
         .into_iter()
         .map(|(_, a)| a)
         .collect();
-    Ok(EventView { event, attendees })
+    Ok(EventView {
+        event,
+        attendees,
+        series: None,
+    })
 }
 
 /// The event as the caller may see it: in their calendar, not deleted.
@@ -374,6 +383,26 @@ fn organized(conn: &Connection, meta: &WriteMeta, id: &EventId) -> ApiResult<Sto
     Ok(stored)
 }
 
+/// Where an event stands in listings: its start key, whether it masters a
+/// series, and the end key of its last occurrence.
+struct Placement {
+    start_key: i64,
+    end_key: i64,
+    recurring: bool,
+    series_end_key: i64,
+}
+
+fn placement(event: &Event) -> ApiResult<Placement> {
+    let (start_key, end_key) = event.when.keys();
+    let series = Series::of(event)?;
+    Ok(Placement {
+        start_key,
+        end_key,
+        recurring: series.is_some(),
+        series_end_key: series.map_or(end_key, |s| s.last_end_key()),
+    })
+}
+
 fn save_event(
     conn: &Connection,
     meta: &WriteMeta,
@@ -381,34 +410,57 @@ fn save_event(
     seq: i64,
 ) -> ApiResult<()> {
     let e = &stored.event;
-    let (start_key, end_key) = e.when.keys();
+    let p = placement(e)?;
     conn.prepare_cached(
-        "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+        "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body, recurring, series_end_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET all_day = excluded.all_day, start_key = excluded.start_key,
            end_key = excluded.end_key, attendee_count = excluded.attendee_count,
            next_position = excluded.next_position, deleted = excluded.deleted, seq = excluded.seq,
-           body = excluded.body",
+           body = excluded.body, recurring = excluded.recurring, series_end_key = excluded.series_end_key",
     )?
     .execute(params![
         e.id.as_str(),
         meta.corp_id.as_str(),
         e.organizer.as_str(),
         e.when.is_all_day(),
-        start_key,
-        end_key,
+        p.start_key,
+        p.end_key,
         stored.attendee_count,
         stored.next_position,
         stored.deleted,
         seq,
         serde_json::to_string(e)?,
+        p.recurring,
+        p.series_end_key,
     ])?;
     Ok(())
 }
 
+/// Copies the event's placement onto its attendee rows, after its time or
+/// recurrence changed.
+fn place_attendees(conn: &Connection, event: &Event, seq: i64) -> ApiResult<()> {
+    let p = placement(event)?;
+    conn.prepare_cached(
+        "UPDATE attendees SET all_day = ?2, start_key = ?3, recurring = ?4, series_end_key = ?5, seq = ?6
+         WHERE event_id = ?1",
+    )?
+    .execute(params![
+        event.id.as_str(),
+        event.when.is_all_day(),
+        p.start_key,
+        p.recurring,
+        p.series_end_key,
+        seq
+    ])?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
 fn insert_attendee(
     conn: &Connection,
     event: &Event,
+    p: &Placement,
     position: i64,
     id: &UnionId,
     is_optional: bool,
@@ -416,8 +468,8 @@ fn insert_attendee(
     seq: i64,
 ) -> ApiResult<()> {
     conn.prepare_cached(
-        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, seq, recurring, series_end_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         event.id.as_str(),
@@ -427,8 +479,10 @@ fn insert_attendee(
         id == &event.organizer,
         status.as_str(),
         event.when.is_all_day(),
-        event.when.keys().0,
-        seq
+        p.start_key,
+        seq,
+        p.recurring,
+        p.series_end_key,
     ])?;
     Ok(())
 }
@@ -447,10 +501,12 @@ fn invite(
         }
     }
     check_event_total(stored.attendee_count as usize + new.len())?;
+    let p = placement(&stored.event)?;
     for invitee in new {
         insert_attendee(
             conn,
             &stored.event,
+            &p,
             stored.next_position,
             &invitee.id,
             invitee.is_optional,
@@ -472,6 +528,142 @@ fn uninvite(conn: &Connection, stored: &mut StoredEvent, ids: &[UnionId]) -> Api
             stmt.execute(params![stored.event.id.as_str(), id.as_str()])? as i64;
     }
     Ok(())
+}
+
+/// What an event id names for the caller: an event, or one occurrence of
+/// a series.
+enum Target {
+    Event(Box<StoredEvent>, Attendee),
+    Instance(Box<OneInstance>),
+}
+
+struct OneInstance {
+    master: StoredEvent,
+    me: Attendee,
+    instance: Instance,
+    exception: Exception,
+}
+
+fn resolve(
+    conn: &Connection,
+    corp_id: &CorpId,
+    caller: &UnionId,
+    id: &EventId,
+) -> ApiResult<Target> {
+    if load_event(conn, corp_id, id)?.is_some() {
+        let (stored, me) = visible(conn, corp_id, caller, id)?;
+        return Ok(Target::Event(Box::new(stored), me));
+    }
+    let key = InstanceId::parse(id).ok_or_else(ApiError::event_not_found)?;
+    let (master, me) = visible(conn, corp_id, caller, &key.master)?;
+    let series = Series::of(&master.event)?.ok_or_else(ApiError::event_not_found)?;
+    if !series.has(key.origin) {
+        return Err(ApiError::event_not_found());
+    }
+    let exception = exceptions_of_one(conn, &key.master, key.origin.key())?.unwrap_or_default();
+    let instance = series
+        .instance(&master.event, key.origin, Some(&exception))
+        .ok_or_else(ApiError::event_not_found)?;
+    Ok(Target::Instance(Box::new(OneInstance {
+        master,
+        me,
+        instance,
+        exception,
+    })))
+}
+
+fn exceptions_of(conn: &Connection, series_id: &EventId) -> ApiResult<BTreeMap<i64, Exception>> {
+    let rows: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT origin_key, body FROM exceptions WHERE series_id = ?1")?
+        .query_map([series_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(k, body)| Ok((k, serde_json::from_str(&body)?)))
+        .collect()
+}
+
+fn exceptions_of_one(
+    conn: &Connection,
+    series_id: &EventId,
+    origin_key: i64,
+) -> ApiResult<Option<Exception>> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM exceptions WHERE series_id = ?1 AND origin_key = ?2")?
+        .query_row(params![series_id.as_str(), origin_key], |r| r.get(0))
+        .optional()?;
+    body.map(|b| Ok(serde_json::from_str(&b)?)).transpose()
+}
+
+fn save_exception(conn: &Connection, one: &OneInstance) -> ApiResult<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO exceptions (series_id, origin_key, body) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        one.master.event.id.as_str(),
+        one.instance.origin.key(),
+        serde_json::to_string(&one.exception)?
+    ])?;
+    Ok(())
+}
+
+fn master_attendees(
+    conn: &Connection,
+    series_id: &EventId,
+    max: usize,
+) -> ApiResult<Vec<Attendee>> {
+    Ok(attendees_page(conn, series_id, -1, max)?
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect())
+}
+
+/// An occurrence with the series' attendees and its own responses.
+fn with_responses(
+    instance: &Instance,
+    series_id: &EventId,
+    mut attendees: Vec<Attendee>,
+    exception: Option<&Exception>,
+) -> EventView {
+    if let Some(exception) = exception {
+        for a in &mut attendees {
+            if let Some(status) = exception.responses.get(&a.id) {
+                a.response_status = *status;
+            }
+        }
+    }
+    EventView {
+        event: instance.event.clone(),
+        attendees,
+        series: Some((series_id.clone(), instance.origin)),
+    }
+}
+
+fn instance_view(
+    conn: &Connection,
+    one: &OneInstance,
+    max_attendees: usize,
+) -> ApiResult<EventView> {
+    let attendees = master_attendees(conn, &one.master.event.id, max_attendees)?;
+    Ok(with_responses(
+        &one.instance,
+        &one.master.event.id,
+        attendees,
+        Some(&one.exception),
+    ))
+}
+
+/// The first `limit` views, and a token for the rest when there are more.
+fn page_of(mut views: Vec<EventView>, limit: usize) -> Page<EventView> {
+    let more = views.len() > limit;
+    views.truncate(limit);
+    let next = views.last().filter(|_| more).map(|v| {
+        EventCursor {
+            start_key: v.event.when.keys().0,
+            event_id: v.event.id.0.clone(),
+        }
+        .encode()
+    });
+    Page { items: views, next }
 }
 
 #[async_trait]
@@ -634,6 +826,7 @@ impl Store for SqliteStore {
                 insert_attendee(
                     conn,
                     &stored.event,
+                    &placement(&stored.event)?,
                     0,
                     &organizer,
                     false,
@@ -662,31 +855,61 @@ impl Store for SqliteStore {
     ) -> ApiResult<Outcome> {
         self.write(move |conn| {
             once(conn, &meta, |conn| {
-                let mut stored = organized(conn, &meta, &event_id)?;
-                let seq = next_seq(conn)?;
-                let before = stored.event.when.clone();
-                let replacement = changes.attendees.clone();
-                changes.apply(&mut stored.event, meta.now)?;
-                if stored.event.when != before {
-                    let (start_key, _) = stored.event.when.keys();
-                    conn.prepare_cached(
-                        "UPDATE attendees SET all_day = ?2, start_key = ?3, seq = ?4 WHERE event_id = ?1",
-                    )?
-                    .execute(params![event_id.as_str(), stored.event.when.is_all_day(), start_key, seq])?;
+                match resolve(conn, &meta.corp_id, &meta.caller, &event_id)? {
+                    Target::Instance(mut one) => {
+                        if !one.me.is_organizer {
+                            return Err(ApiError::not_organizer());
+                        }
+                        changes.check_for_occurrence()?;
+                        let mut event = one.instance.event.clone();
+                        changes.apply(&mut event, meta.now)?;
+                        one.exception.event = Some(event.clone());
+                        one.instance.event = event;
+                        let seq = next_seq(conn)?;
+                        save_exception(conn, &one)?;
+                        one.master.event.updated = meta.now;
+                        save_event(conn, &meta, &one.master, seq)?;
+                        let view = instance_view(conn, &one, ANSWER_ATTENDEES)?;
+                        Ok(Outcome::Event(Box::new(view)))
+                    }
+                    Target::Event(mut stored, me) => {
+                        if !me.is_organizer {
+                            return Err(ApiError::not_organizer());
+                        }
+                        let seq = next_seq(conn)?;
+                        let before = (stored.event.when.clone(), stored.event.recurrence.clone());
+                        let replacement = changes.attendees.clone();
+                        changes.apply(&mut stored.event, meta.now)?;
+                        if (stored.event.when.clone(), stored.event.recurrence.clone()) != before {
+                            // A series moved or re-patterned keeps no exceptions:
+                            // their occurrences may no longer exist.
+                            conn.prepare_cached("DELETE FROM exceptions WHERE series_id = ?1")?
+                                .execute([event_id.as_str()])?;
+                            place_attendees(conn, &stored.event, seq)?;
+                        }
+                        if let Some(list) = replacement {
+                            let organizer = stored.event.organizer.clone();
+                            let keep: Vec<Invitee> =
+                                list.into_iter().filter(|i| i.id != organizer).collect();
+                            let current: Vec<UnionId> =
+                                attendees_page(conn, &event_id, -1, usize::MAX >> 1)?
+                                    .into_iter()
+                                    .map(|(_, a)| a.id)
+                                    .filter(|id| {
+                                        *id != organizer && !keep.iter().any(|k| &k.id == id)
+                                    })
+                                    .collect();
+                            uninvite(conn, &mut stored, &current)?;
+                            invite(conn, &mut stored, &keep, seq)?;
+                        }
+                        save_event(conn, &meta, &stored, seq)?;
+                        Ok(Outcome::Event(Box::new(view(
+                            conn,
+                            stored.event,
+                            ANSWER_ATTENDEES,
+                        )?)))
+                    }
                 }
-                if let Some(list) = replacement {
-                    let organizer = stored.event.organizer.clone();
-                    let keep: Vec<Invitee> = list.into_iter().filter(|i| i.id != organizer).collect();
-                    let current: Vec<UnionId> = attendees_page(conn, &event_id, -1, usize::MAX >> 1)?
-                        .into_iter()
-                        .map(|(_, a)| a.id)
-                        .filter(|id| *id != organizer && !keep.iter().any(|k| &k.id == id))
-                        .collect();
-                    uninvite(conn, &mut stored, &current)?;
-                    invite(conn, &mut stored, &keep, seq)?;
-                }
-                save_event(conn, &meta, &stored, seq)?;
-                Ok(Outcome::Event(Box::new(view(conn, stored.event, ANSWER_ATTENDEES)?)))
             })
         })
         .await
@@ -695,16 +918,33 @@ impl Store for SqliteStore {
     async fn delete_event(&self, meta: WriteMeta, event_id: EventId) -> ApiResult<Outcome> {
         self.write(move |conn| {
             once(conn, &meta, |conn| {
-                let (mut stored, me) = visible(conn, &meta.corp_id, &meta.caller, &event_id)?;
                 let seq = next_seq(conn)?;
-                if me.is_organizer {
-                    stored.deleted = true;
-                } else {
-                    // An attendee deleting the event takes it out of their
-                    // own calendar only.
-                    uninvite(conn, &mut stored, std::slice::from_ref(&me.id))?;
+                match resolve(conn, &meta.corp_id, &meta.caller, &event_id)? {
+                    Target::Instance(mut one) => {
+                        if one.me.is_organizer {
+                            one.exception.cancelled = true;
+                            one.exception.event = None;
+                        } else {
+                            // An attendee cannot cancel an occurrence for
+                            // others: it is declined for them alone.
+                            one.exception
+                                .responses
+                                .insert(one.me.id.clone(), ResponseStatus::Declined);
+                        }
+                        save_exception(conn, &one)?;
+                        save_event(conn, &meta, &one.master, seq)?;
+                    }
+                    Target::Event(mut stored, me) => {
+                        if me.is_organizer {
+                            stored.deleted = true;
+                        } else {
+                            // An attendee deleting the event takes it out of
+                            // their own calendar only.
+                            uninvite(conn, &mut stored, std::slice::from_ref(&me.id))?;
+                        }
+                        save_event(conn, &meta, &stored, seq)?;
+                    }
                 }
-                save_event(conn, &meta, &stored, seq)?;
                 Ok(Outcome::Done)
             })
         })
@@ -719,14 +959,24 @@ impl Store for SqliteStore {
     ) -> ApiResult<Outcome> {
         self.write(move |conn| {
             once(conn, &meta, |conn| {
+                // The common case touches the caller's attendee row alone.
                 let live: Option<bool> = conn
                     .prepare_cached("SELECT deleted = 0 FROM events WHERE id = ?1 AND corp_id = ?2")?
                     .query_row(params![event_id.as_str(), meta.corp_id.as_str()], |r| r.get(0))
                     .optional()?;
+                let seq = next_seq(conn)?;
+                if live.is_none() {
+                    let Target::Instance(mut one) = resolve(conn, &meta.corp_id, &meta.caller, &event_id)? else {
+                        return Err(ApiError::event_not_found());
+                    };
+                    one.exception.responses.insert(one.me.id.clone(), status);
+                    save_exception(conn, &one)?;
+                    save_event(conn, &meta, &one.master, seq)?;
+                    return Ok(Outcome::Done);
+                }
                 if live != Some(true) {
                     return Err(ApiError::event_not_found());
                 }
-                let seq = next_seq(conn)?;
                 let changed = conn
                     .prepare_cached(
                         "UPDATE attendees SET response_status = ?3, seq = ?4 WHERE event_id = ?1 AND union_id = ?2",
@@ -794,9 +1044,125 @@ impl Store for SqliteStore {
         event_id: EventId,
         max_attendees: usize,
     ) -> ApiResult<EventView> {
+        self.read(
+            move |conn| match resolve(conn, &corp_id, &caller, &event_id)? {
+                Target::Event(stored, _) => view(conn, stored.event, max_attendees),
+                Target::Instance(one) => instance_view(conn, &one, max_attendees),
+            },
+        )
+        .await
+    }
+
+    async fn list_instances(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        series_id: EventId,
+        query: ListEvents,
+    ) -> ApiResult<Page<EventView>> {
         self.read(move |conn| {
-            let (stored, _) = visible(conn, &corp_id, &caller, &event_id)?;
-            view(conn, stored.event, max_attendees)
+            let (master, _) = visible(conn, &corp_id, &caller, &series_id)?;
+            let series = Series::of(&master.event)?.ok_or_else(|| {
+                ApiError::invalid_parameter("The event is not recurring: it has no instances")
+            })?;
+            let exceptions = exceptions_of(conn, &series_id)?;
+            let after = query
+                .after
+                .as_ref()
+                .map(|c| (c.start_key, c.event_id.clone()));
+            let found = series.instances(
+                &master.event,
+                &exceptions,
+                &query.window,
+                after.as_ref(),
+                query.max_results + 1,
+            );
+            let mut views = Vec::new();
+            let mut attendees = None;
+            for instance in &found {
+                let base = match &attendees {
+                    Some(list) => Vec::clone(list),
+                    None => attendees
+                        .insert(master_attendees(conn, &series_id, query.max_attendees)?)
+                        .clone(),
+                };
+                views.push(with_responses(
+                    instance,
+                    &master.event.id,
+                    base,
+                    exceptions.get(&instance.origin.key()),
+                ));
+            }
+            Ok(page_of(views, query.max_results))
+        })
+        .await
+    }
+
+    async fn list_view(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListEvents,
+    ) -> ApiResult<Page<EventView>> {
+        self.read(move |conn| {
+            let w = query.window;
+            let limit = query.max_results + 1;
+            let (after_key, after_id) = query
+                .after
+                .as_ref()
+                .map_or((i64::MIN, String::new()), |c| (c.start_key, c.event_id.clone()));
+            let mut views: Vec<EventView> = Vec::new();
+
+            // Single events, by the calendar index.
+            let singles: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT e.body FROM attendees a JOIN events e ON e.id = a.event_id
+                     WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.deleted = 0 AND a.recurring = 0
+                       AND ((a.all_day = 0 AND a.start_key >= ?3 AND a.start_key < ?4)
+                         OR (a.all_day = 1 AND a.start_key >= ?5 AND a.start_key < ?6))
+                       AND (a.start_key, a.event_id) > (?7, ?8)
+                     ORDER BY a.start_key, a.event_id LIMIT ?9",
+                )?
+                .query_map(
+                    params![
+                        caller.as_str(), corp_id.as_str(), w.instant.0, w.instant.1, w.floating.0,
+                        w.floating.1, after_key, after_id, limit as i64
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect::<Result<_, _>>()?;
+            for body in singles {
+                views.push(view(conn, serde_json::from_str(&body)?, query.max_attendees)?);
+            }
+
+            // Series that may have an occurrence in the window: the loose
+            // bounds hold both the instant and the wall-clock forms.
+            let lo = w.instant.0.min(w.floating.0);
+            let hi = w.instant.1.max(w.floating.1);
+            let masters: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT e.body FROM attendees a JOIN events e ON e.id = a.event_id
+                     WHERE a.union_id = ?1 AND a.recurring = 1 AND a.start_key < ?3 AND a.series_end_key > ?4
+                       AND e.corp_id = ?2 AND e.deleted = 0",
+                )?
+                .query_map(params![caller.as_str(), corp_id.as_str(), hi, lo], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let after = query.after.as_ref().map(|c| (c.start_key, c.event_id.clone()));
+            for body in masters {
+                let master: Event = serde_json::from_str(&body)?;
+                let Some(series) = Series::of(&master)? else { continue };
+                let exceptions = exceptions_of(conn, &master.id)?;
+                let found = series.instances(&master, &exceptions, &w, after.as_ref(), limit);
+                if found.is_empty() {
+                    continue;
+                }
+                let attendees = master_attendees(conn, &master.id, query.max_attendees)?;
+                for instance in &found {
+                    views.push(with_responses(instance, &master.id, attendees.clone(), exceptions.get(&instance.origin.key())));
+                }
+            }
+            views.sort_by_cached_key(|v| (v.event.when.keys().0, v.event.id.0.clone()));
+            Ok(page_of(views, query.max_results))
         })
         .await
     }

@@ -138,6 +138,12 @@ pub struct EventBody {
     pub card_instances: Vec<CardInstance>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_config: Option<EventConfig>,
+    /// For an occurrence of a series: the series' id and the occurrence's
+    /// original start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_master_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_start: Option<EventTime>,
     pub status: &'static str,
     pub create_time: String,
     pub update_time: String,
@@ -217,4 +223,23 @@ pub struct AttendeeListBody {
     pub attendees: Vec<AttendeeBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowQuery {
+    pub time_min: Option<String>,
+    pub time_max: Option<String>,
+    pub max_results: Option<i64>,
+    pub max_attendees: Option<i64>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventsInstancesQuery {
+    pub series_master_id: Option<String>,
+    pub start_recurrence_id: Option<String>,
+    pub max_results: Option<i64>,
+    pub max_attendees: Option<i64>,
 }

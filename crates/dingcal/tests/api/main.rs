@@ -8,4 +8,5 @@ mod events;
 mod idempotency;
 mod patch;
 mod process;
+mod recurrence;
 mod respond;

@@ -1,0 +1,327 @@
+//! Recurring events: the instances of a series master, the ids that name
+//! them, and the exceptions that change or cancel one occurrence.
+//!
+//! An instance is named by its series and its original start, so its id
+//! alone says which occurrence it is. An exception is kept per (series,
+//! original start) and holds only what differs: a cancellation, the changed
+//! occurrence, or attendees' responses to that occurrence alone.
+
+use std::collections::BTreeMap;
+
+use dingcal_recur::{Occurrence, Rule, Start, occurrences};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Span, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use super::attendee::ResponseStatus;
+use super::event::Event;
+use super::time::{When, Window};
+use super::{EventId, UnionId};
+use crate::error::ApiResult;
+
+/// An occurrence's original start: its date for an all-day series, its
+/// instant for a timed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Origin {
+    Date(Date),
+    Instant(Timestamp),
+}
+
+impl Origin {
+    /// The same key as [`When::keys`] gives the occurrence's start.
+    pub fn key(self) -> i64 {
+        match self {
+            Origin::Date(d) => When::AllDay { start: d, end: d }.keys().0,
+            Origin::Instant(t) => t.as_second(),
+        }
+    }
+
+    fn suffix(self) -> String {
+        match self {
+            Origin::Date(d) => d.strftime("%Y%m%d").to_string(),
+            Origin::Instant(t) => t.strftime("%Y%m%dT%H%M%SZ").to_string(),
+        }
+    }
+
+    fn parse(suffix: &str) -> Option<Origin> {
+        match suffix.len() {
+            8 => Date::strptime("%Y%m%d", suffix).ok().map(Origin::Date),
+            16 => Timestamp::strptime("%Y%m%dT%H%M%S%#z", suffix.replace('Z', "+0000"))
+                .ok()
+                .map(Origin::Instant),
+            _ => None,
+        }
+    }
+}
+
+/// The id of one occurrence: `{seriesId}_{originalStart}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceId {
+    pub master: EventId,
+    pub origin: Origin,
+}
+
+impl InstanceId {
+    pub fn id(&self) -> EventId {
+        EventId(format!("{}_{}", self.master, self.origin.suffix()))
+    }
+
+    /// Reads an instance id; `None` for anything else (a plain event id).
+    pub fn parse(id: &EventId) -> Option<InstanceId> {
+        let (master, suffix) = id.as_str().rsplit_once('_')?;
+        if master.is_empty() {
+            return None;
+        }
+        Some(InstanceId {
+            master: EventId(master.to_string()),
+            origin: Origin::parse(suffix)?,
+        })
+    }
+}
+
+/// What differs in one occurrence of a series.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exception {
+    #[serde(default)]
+    pub cancelled: bool,
+    /// The occurrence as changed by the organizer, whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+    /// Responses to this occurrence alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub responses: BTreeMap<UnionId, ResponseStatus>,
+}
+
+/// How long each occurrence lasts.
+#[derive(Debug, Clone, Copy)]
+enum Length {
+    Days(i64),
+    Time(SignedDuration),
+}
+
+/// A series master's rule, ready to expand.
+#[derive(Debug, Clone)]
+pub struct Series {
+    rule: Rule,
+    start: Start,
+    length: Length,
+    time_zone: Option<String>,
+}
+
+/// One occurrence of a series, as listed.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub origin: Origin,
+    pub event: Event,
+}
+
+impl Series {
+    /// The series an event masters, or `None` for a single event.
+    pub fn of(event: &Event) -> ApiResult<Option<Series>> {
+        let Some(recurrence) = &event.recurrence else {
+            return Ok(None);
+        };
+        let rule = recurrence.rule(&event.when)?;
+        let series = match &event.when {
+            When::AllDay { start, end } => Series {
+                rule,
+                start: Start::AllDay(*start),
+                length: Length::Days(
+                    end.since(*start)
+                        .map(|s| i64::from(s.get_days()))
+                        .unwrap_or(1),
+                ),
+                time_zone: None,
+            },
+            When::Timed {
+                start,
+                end,
+                time_zone,
+            } => {
+                let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+                Series {
+                    rule,
+                    start: Start::Timed {
+                        at: start.to_zoned(zone.clone()).datetime(),
+                        zone,
+                    },
+                    length: Length::Time(end.duration_since(*start)),
+                    time_zone: Some(time_zone.clone()),
+                }
+            }
+        };
+        Ok(Some(series))
+    }
+
+    fn origin(&self, occurrence: Occurrence) -> Option<Origin> {
+        match self.start {
+            Start::AllDay(_) => Some(Origin::Date(occurrence.date)),
+            Start::Timed { .. } => occurrence.instant.map(Origin::Instant),
+        }
+    }
+
+    /// The occurrence's time when it keeps its original start.
+    pub fn when_at(&self, origin: Origin) -> When {
+        match (origin, self.length) {
+            (Origin::Date(start), Length::Days(days)) => When::AllDay {
+                start,
+                end: start.checked_add(Span::new().days(days)).unwrap_or(start),
+            },
+            (Origin::Instant(start), Length::Time(length)) => When::Timed {
+                start,
+                end: start.checked_add(length).unwrap_or(start),
+                time_zone: self.time_zone.clone().unwrap_or_default(),
+            },
+            // An origin of the other kind names no occurrence of this series.
+            (Origin::Date(d), _) => When::AllDay { start: d, end: d },
+            (Origin::Instant(t), _) => When::Timed {
+                start: t,
+                end: t,
+                time_zone: self.time_zone.clone().unwrap_or_default(),
+            },
+        }
+    }
+
+    /// Whether `origin` is one of the series' occurrences.
+    pub fn has(&self, origin: Origin) -> bool {
+        let date = match (origin, &self.start) {
+            (Origin::Date(d), Start::AllDay(_)) => d,
+            (Origin::Instant(t), Start::Timed { zone, .. }) => t.to_zoned(zone.clone()).date(),
+            _ => return false,
+        };
+        occurrences(&self.rule, &self.start, date)
+            .next()
+            .is_some_and(|o| self.origin(o) == Some(origin))
+    }
+
+    /// The occurrences whose original start falls in `window`, in order.
+    pub fn origins<'a>(&'a self, window: &'a Window) -> impl Iterator<Item = Origin> + 'a {
+        let (from, keys) = match &self.start {
+            Start::AllDay(_) => (date_of(window.floating.0, &TimeZone::UTC), window.floating),
+            Start::Timed { zone, .. } => (date_of(window.instant.0, zone), window.instant),
+        };
+        occurrences(&self.rule, &self.start, from)
+            .filter_map(|o| self.origin(o))
+            .skip_while(move |o| o.key() < keys.0)
+            .take_while(move |o| o.key() < keys.1)
+    }
+
+    /// The end key of the series' last occurrence, or `i64::MAX` when it
+    /// has no end. Bounded: a series with an end date far away is walked to
+    /// it only as far as the expansion goes.
+    pub fn last_end_key(&self) -> i64 {
+        if self.rule.range() == dingcal_recur::Range::NoEnd {
+            return i64::MAX;
+        }
+        let first = match &self.start {
+            Start::AllDay(d) => *d,
+            Start::Timed { at, .. } => at.date(),
+        };
+        occurrences(&self.rule, &self.start, first)
+            .filter_map(|o| self.origin(o))
+            .last()
+            .map_or(i64::MIN, |o| self.when_at(o).keys().1)
+    }
+
+    /// The occurrence named by `origin`, as it stands with its exception.
+    /// `None` when the occurrence is cancelled.
+    pub fn instance(
+        &self,
+        master: &Event,
+        origin: Origin,
+        exception: Option<&Exception>,
+    ) -> Option<Instance> {
+        if exception.is_some_and(|e| e.cancelled) {
+            return None;
+        }
+        let mut event = match exception.and_then(|e| e.event.clone()) {
+            Some(changed) => changed,
+            None => {
+                let mut e = master.clone();
+                e.when = self.when_at(origin);
+                e
+            }
+        };
+        event.id = InstanceId {
+            master: master.id.clone(),
+            origin,
+        }
+        .id();
+        event.recurrence = None;
+        Some(Instance { origin, event })
+    }
+
+    /// The series' occurrences whose start (as changed by their exception)
+    /// falls in `window`, in (start, id) order, after `after`, at most
+    /// `limit`.
+    pub fn instances(
+        &self,
+        master: &Event,
+        exceptions: &BTreeMap<i64, Exception>,
+        window: &Window,
+        after: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Vec<Instance> {
+        let beyond = |i: &Instance| {
+            let key = (i.event.when.keys().0, i.event.id.0.clone());
+            after.is_none_or(|a| &key > a)
+        };
+        let mut out: Vec<Instance> = self
+            .origins(window)
+            .filter(|o| !exceptions.contains_key(&o.key()))
+            .filter_map(|o| self.instance(master, o, None))
+            .filter(|i| beyond(i))
+            .take(limit)
+            .collect();
+        // Changed occurrences stand where they now start.
+        for (key, exception) in exceptions {
+            let origin = match master.when {
+                When::AllDay { .. } => Origin::Date(date_of(*key, &TimeZone::UTC)),
+                When::Timed { .. } => match Timestamp::from_second(*key) {
+                    Ok(t) => Origin::Instant(t),
+                    Err(_) => continue,
+                },
+            };
+            if let Some(i) = self.instance(master, origin, Some(exception)) {
+                if window.contains(&i.event.when) && beyond(&i) {
+                    out.push(i);
+                }
+            }
+        }
+        out.sort_by_cached_key(|i| (i.event.when.keys().0, i.event.id.0.clone()));
+        out.truncate(limit);
+        out
+    }
+}
+
+fn date_of(key: i64, zone: &TimeZone) -> Date {
+    let key = key.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(key)
+        .map(|t| t.to_zoned(zone.clone()).date())
+        .unwrap_or(Date::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_ids_round_trip() {
+        let timed = InstanceId {
+            master: EventId("ab_c-d".into()),
+            origin: Origin::Instant("2026-12-01T01:30:00Z".parse().unwrap()),
+        };
+        assert_eq!(timed.id().as_str(), "ab_c-d_20261201T013000Z");
+        assert_eq!(InstanceId::parse(&timed.id()), Some(timed));
+        let all_day = InstanceId {
+            master: EventId("xyz".into()),
+            origin: Origin::Date(jiff::civil::date(2026, 12, 24)),
+        };
+        assert_eq!(InstanceId::parse(&all_day.id()), Some(all_day));
+        assert_eq!(InstanceId::parse(&EventId("plainid".into())), None);
+        assert_eq!(InstanceId::parse(&EventId("a_b".into())), None);
+    }
+}

@@ -1,0 +1,130 @@
+//! ListInstances, ListEventsInstances and ListEventsView: the occurrences of
+//! recurring events, expanded in a window.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json as JsonAnswer, Router};
+
+use super::AppState;
+use super::events::{list_body, listing};
+use super::extract::{Access, CalendarPath, Query, Read};
+use crate::domain::EventId;
+use crate::domain::series::InstanceId;
+use crate::domain::time::Window;
+use crate::error::{ApiError, ApiResult};
+use crate::store::ListEvents;
+use crate::wire::event::{EventListBody, EventsInstancesQuery, WindowQuery};
+
+const INSTANCES: &str =
+    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/instances";
+const SERIES_INSTANCES: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/instances";
+const VIEW: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/eventsview";
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(INSTANCES, get(list_instances))
+        .route(SERIES_INSTANCES, get(list_events_instances))
+        .route(VIEW, get(list_events_view))
+}
+
+fn window_listing(q: &WindowQuery) -> ApiResult<ListEvents> {
+    listing(
+        q.time_min.as_deref(),
+        q.time_max.as_deref(),
+        q.max_results,
+        q.max_attendees,
+        q.next_token.as_deref(),
+    )
+}
+
+async fn list_instances(
+    State(state): State<Arc<AppState>>,
+    access: Access<Read>,
+    path: CalendarPath,
+    Query(query): Query<WindowQuery>,
+) -> ApiResult<JsonAnswer<EventListBody>> {
+    let caller = state.calendar_owner(&access.grant, &path)?;
+    let series = path.event_id()?;
+    let page = state
+        .store
+        .list_instances(
+            access.grant.corp_id.clone(),
+            caller.clone(),
+            series,
+            window_listing(&query)?,
+        )
+        .await?;
+    Ok(JsonAnswer(list_body(
+        &state,
+        &page.items,
+        &caller,
+        page.next,
+    )))
+}
+
+/// The occurrences of `seriesMasterId` from `startRecurrenceId` (an
+/// instance id, itself included) on.
+async fn list_events_instances(
+    State(state): State<Arc<AppState>>,
+    access: Access<Read>,
+    path: CalendarPath,
+    Query(query): Query<EventsInstancesQuery>,
+) -> ApiResult<JsonAnswer<EventListBody>> {
+    let caller = state.calendar_owner(&access.grant, &path)?;
+    let series = query
+        .series_master_id
+        .filter(|s| !s.trim().is_empty())
+        .map(EventId)
+        .ok_or_else(|| ApiError::invalid_parameter("seriesMasterId is required"))?;
+    let mut list = listing(None, None, query.max_results, query.max_attendees, None)?;
+    if let Some(start) = query.start_recurrence_id.filter(|s| !s.is_empty()) {
+        let from = InstanceId::parse(&EventId(start))
+            .filter(|i| i.master == series)
+            .ok_or_else(|| {
+                ApiError::invalid_parameter(
+                    "startRecurrenceId is not an instance of seriesMasterId",
+                )
+            })?
+            .origin
+            .key();
+        list.window = Window {
+            instant: (from, i64::MAX),
+            floating: (from, i64::MAX),
+        };
+    }
+    let page = state
+        .store
+        .list_instances(access.grant.corp_id.clone(), caller.clone(), series, list)
+        .await?;
+    Ok(JsonAnswer(list_body(
+        &state,
+        &page.items,
+        &caller,
+        page.next,
+    )))
+}
+
+async fn list_events_view(
+    State(state): State<Arc<AppState>>,
+    access: Access<Read>,
+    path: CalendarPath,
+    Query(query): Query<WindowQuery>,
+) -> ApiResult<JsonAnswer<EventListBody>> {
+    let caller = state.calendar_owner(&access.grant, &path)?;
+    let page = state
+        .store
+        .list_view(
+            access.grant.corp_id.clone(),
+            caller.clone(),
+            window_listing(&query)?,
+        )
+        .await?;
+    Ok(JsonAnswer(list_body(
+        &state,
+        &page.items,
+        &caller,
+        page.next,
+    )))
+}

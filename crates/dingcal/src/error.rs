@@ -12,6 +12,7 @@ pub enum Status {
     Forbidden = 403,
     NotFound = 404,
     MethodNotAllowed = 405,
+    Gone = 410,
     PayloadTooLarge = 413,
     Internal = 500,
     Unavailable = 503,
@@ -76,6 +77,15 @@ impl ApiError {
             Status::BadRequest,
             "idempotencyProcessing",
             "Idempotency processing",
+        )
+    }
+
+    /// A syncToken that names no point the server can sync from.
+    pub fn sync_token_invalid() -> Self {
+        Self::new(
+            Status::Gone,
+            "invalidSyncToken",
+            "The syncToken is unknown or has expired: list again without syncToken for a full sync.",
         )
     }
 

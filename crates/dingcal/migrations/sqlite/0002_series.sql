@@ -17,3 +17,11 @@ CREATE TABLE exceptions (
     body       TEXT NOT NULL,
     PRIMARY KEY (series_id, origin_key)
 ) WITHOUT ROWID;
+
+-- Who left which event when: a sync tells them it is gone.
+CREATE TABLE removals (
+    union_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    PRIMARY KEY (union_id, event_id)
+) WITHOUT ROWID;

@@ -19,7 +19,9 @@ use crate::domain::series::Origin;
 use crate::domain::time::{When, Window, format_instant};
 use crate::domain::{EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{EventCursor, ListEvents, Outcome};
+use crate::store::{
+    ChangeCursor, EventCursor, ListChanges, ListEvents, Listed, Outcome, Page, SyncToken,
+};
 use crate::wire::event::{
     AttendeeBody, DeleteEventQuery, EventBody, EventInput, EventListBody, EventTime, GetEventQuery,
     ListEventsQuery, OnlineMeetingBody, ReminderBody,
@@ -236,10 +238,31 @@ async fn list_events(
     Query(query): Query<ListEventsQuery>,
 ) -> ApiResult<JsonAnswer<EventListBody>> {
     let caller = state.calendar_owner(&access.grant, &path)?;
-    if query.sync_token.is_some() {
-        return Err(ApiError::invalid_parameter(
-            "syncToken is not supported by this dingcal version; list with timeMin/timeMax",
-        ));
+    let corp_id = access.grant.corp_id.clone();
+    if let Some(token) = query.sync_token.as_deref().filter(|t| !t.is_empty()) {
+        if query.time_min.is_some() || query.time_max.is_some() || query.series_master_id.is_some()
+        {
+            return Err(ApiError::invalid_parameter(
+                "syncToken cannot be combined with timeMin, timeMax or seriesMasterId",
+            ));
+        }
+        let sized = listing(None, None, query.max_results, query.max_attendees, None)?;
+        let changes = ListChanges {
+            since: SyncToken::decode(token)?,
+            after: query
+                .next_token
+                .as_deref()
+                .filter(|t| !t.is_empty())
+                .map(ChangeCursor::decode)
+                .transpose()?,
+            max_results: sized.max_results,
+            max_attendees: sized.max_attendees,
+        };
+        let page = state
+            .store
+            .list_changes(corp_id, caller.clone(), changes)
+            .await?;
+        return Ok(JsonAnswer(listed_body(&state, page, &caller)));
     }
     let list = listing(
         query.time_min.as_deref(),
@@ -248,39 +271,35 @@ async fn list_events(
         query.max_attendees,
         query.next_token.as_deref(),
     )?;
+    if let Some(series) = query.series_master_id.filter(|s| !s.is_empty()) {
+        let page = state
+            .store
+            .list_instances(corp_id, caller.clone(), EventId(series), list)
+            .await?;
+        return Ok(JsonAnswer(list_body(&state, page, &caller)));
+    }
     let list = ListEvents {
         show_deleted: query.show_deleted.unwrap_or(false),
         ..list
     };
-    if let Some(series) = query.series_master_id.filter(|s| !s.is_empty()) {
-        let page = state
-            .store
-            .list_instances(
-                access.grant.corp_id.clone(),
-                caller.clone(),
-                EventId(series),
-                list,
-            )
-            .await?;
-        return Ok(JsonAnswer(list_body(
-            &state,
-            &page.items,
-            &caller,
-            page.next,
-        )));
-    }
     let page = state
         .store
-        .list_events(access.grant.corp_id.clone(), caller.clone(), list)
+        .list_events(corp_id, caller.clone(), list)
         .await?;
-    Ok(JsonAnswer(EventListBody {
+    Ok(JsonAnswer(listed_body(&state, page, &caller)))
+}
+
+/// A page of a calendar listing or sync, cancelled events marked so.
+pub fn listed_body(state: &AppState, page: Page<Listed>, caller: &UnionId) -> EventListBody {
+    EventListBody {
         events: page
             .items
             .iter()
-            .map(|l| render(&state.directory, &l.view, &caller, l.cancelled))
+            .map(|l| render(&state.directory, &l.view, caller, l.cancelled))
             .collect(),
         next_token: page.next,
-    }))
+        sync_token: page.sync_token,
+    }
 }
 
 async fn delete_event(
@@ -299,19 +318,20 @@ async fn delete_event(
 }
 
 /// A page of events or occurrences, none cancelled.
-pub fn list_body(
-    state: &AppState,
-    views: &[EventView],
-    caller: &UnionId,
-    next_token: Option<String>,
-) -> EventListBody {
-    EventListBody {
-        events: views
-            .iter()
-            .map(|v| render(&state.directory, v, caller, false))
+pub fn list_body(state: &AppState, page: Page<EventView>, caller: &UnionId) -> EventListBody {
+    let page = Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|view| Listed {
+                view,
+                cancelled: false,
+            })
             .collect(),
-        next_token,
-    }
+        next: page.next,
+        sync_token: page.sync_token,
+    };
+    listed_body(state, page, caller)
 }
 
 /// A listing's window, paging and sizes from its query string.

@@ -56,12 +56,7 @@ async fn list_instances(
             window_listing(&query)?,
         )
         .await?;
-    Ok(JsonAnswer(list_body(
-        &state,
-        &page.items,
-        &caller,
-        page.next,
-    )))
+    Ok(JsonAnswer(list_body(&state, page, &caller)))
 }
 
 /// The occurrences of `seriesMasterId` from `startRecurrenceId` (an
@@ -98,12 +93,7 @@ async fn list_events_instances(
         .store
         .list_instances(access.grant.corp_id.clone(), caller.clone(), series, list)
         .await?;
-    Ok(JsonAnswer(list_body(
-        &state,
-        &page.items,
-        &caller,
-        page.next,
-    )))
+    Ok(JsonAnswer(list_body(&state, page, &caller)))
 }
 
 async fn list_events_view(
@@ -121,10 +111,5 @@ async fn list_events_view(
             window_listing(&query)?,
         )
         .await?;
-    Ok(JsonAnswer(list_body(
-        &state,
-        &page.items,
-        &caller,
-        page.next,
-    )))
+    Ok(JsonAnswer(list_body(&state, page, &caller)))
 }

@@ -66,31 +66,101 @@ pub struct Listed {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
+    /// On the last page of a calendar listing or sync: where the next sync
+    /// starts.
+    pub sync_token: Option<String>,
 }
 
-/// Where an event listing resumes: after this (start key, id).
+/// Where an event listing resumes: after this (start key, id). It carries
+/// the change sequence the listing began at, so that the syncToken of its
+/// last page misses nothing that changed while it was paged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventCursor {
     pub start_key: i64,
     pub event_id: String,
+    pub snapshot: i64,
 }
 
 impl EventCursor {
     pub fn encode(&self) -> String {
-        encode_token(&format!("e:{}:{}", self.start_key, self.event_id))
+        encode_token(&format!(
+            "e:{}:{}:{}",
+            self.snapshot, self.start_key, self.event_id
+        ))
     }
 
     pub fn decode(token: &str) -> ApiResult<EventCursor> {
         let raw = decode_token(token)?;
         let parsed = raw.strip_prefix("e:").and_then(|rest| {
-            let (key, id) = rest.split_once(':')?;
+            let mut parts = rest.splitn(3, ':');
             Some(EventCursor {
-                start_key: key.parse().ok()?,
-                event_id: id.to_string(),
+                snapshot: parts.next()?.parse().ok()?,
+                start_key: parts.next()?.parse().ok()?,
+                event_id: parts.next()?.to_string(),
             })
         });
         parsed.ok_or_else(invalid_next_token)
     }
+}
+
+/// A syncToken: everything changed after this change sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncToken(pub i64);
+
+impl SyncToken {
+    pub fn encode(self) -> String {
+        encode_token(&format!("s:{}", self.0))
+    }
+
+    pub fn decode(token: &str) -> ApiResult<SyncToken> {
+        decode_token(token)
+            .ok()
+            .and_then(|raw| raw.strip_prefix("s:").and_then(|n| n.parse().ok()))
+            .map(SyncToken)
+            .ok_or_else(ApiError::sync_token_invalid)
+    }
+}
+
+/// Where a sync resumes: changes after `since` up to `snapshot`, after the
+/// change (seq, event id) last answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeCursor {
+    pub since: i64,
+    pub snapshot: i64,
+    pub seq: i64,
+    pub event_id: String,
+}
+
+impl ChangeCursor {
+    pub fn encode(&self) -> String {
+        encode_token(&format!(
+            "c:{}:{}:{}:{}",
+            self.since, self.snapshot, self.seq, self.event_id
+        ))
+    }
+
+    pub fn decode(token: &str) -> ApiResult<ChangeCursor> {
+        let raw = decode_token(token)?;
+        let parsed = raw.strip_prefix("c:").and_then(|rest| {
+            let mut parts = rest.splitn(4, ':');
+            Some(ChangeCursor {
+                since: parts.next()?.parse().ok()?,
+                snapshot: parts.next()?.parse().ok()?,
+                seq: parts.next()?.parse().ok()?,
+                event_id: parts.next()?.to_string(),
+            })
+        });
+        parsed.ok_or_else(invalid_next_token)
+    }
+}
+
+/// An incremental sync of a calendar.
+#[derive(Debug, Clone)]
+pub struct ListChanges {
+    pub since: SyncToken,
+    pub after: Option<ChangeCursor>,
+    pub max_results: usize,
+    pub max_attendees: usize,
 }
 
 /// Where an attendee listing resumes: after this position.
@@ -181,6 +251,14 @@ pub trait Store: Send + Sync {
         caller: UnionId,
         query: ListEvents,
     ) -> ApiResult<Page<Listed>>;
+    /// The events of the caller's calendar created, changed or deleted (or
+    /// that they left) since a syncToken, in change order.
+    async fn list_changes(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListChanges,
+    ) -> ApiResult<Page<Listed>>;
     /// The occurrences of a series the caller sees, in the window.
     async fn list_instances(
         &self,
@@ -258,7 +336,23 @@ mod tests {
         let c = EventCursor {
             start_key: -5,
             event_id: "a:b".into(),
+            snapshot: 7,
         };
+        let s = ChangeCursor {
+            since: 1,
+            snapshot: 9,
+            seq: 4,
+            event_id: "x:y".into(),
+        };
+        assert_eq!(ChangeCursor::decode(&s.encode()).unwrap(), s);
+        assert_eq!(
+            SyncToken::decode(&SyncToken(12).encode()).unwrap(),
+            SyncToken(12)
+        );
+        assert_eq!(
+            SyncToken::decode("nope").unwrap_err().code,
+            "invalidSyncToken"
+        );
         assert_eq!(EventCursor::decode(&c.encode()).unwrap(), c);
         assert_eq!(decode_position(&encode_position(42)).unwrap(), 42);
         assert!(EventCursor::decode("garbage!").is_err());

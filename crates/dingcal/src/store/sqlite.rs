@@ -14,8 +14,8 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    EventCursor, IdempotencyKey, IssuedToken, ListEvents, Listed, Outcome, Page, Store, WriteMeta,
-    encode_position,
+    ChangeCursor, EventCursor, IdempotencyKey, IssuedToken, ListChanges, ListEvents, Listed,
+    Outcome, Page, Store, SyncToken, WriteMeta, encode_position,
 };
 use crate::directory::{App, DirectoryFile, Org, User};
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus, check_event_total};
@@ -231,6 +231,13 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>, finishes: &mut Vec<Finish>)
 }
 
 // ---- helpers that run inside the writer's transaction or a read ----
+
+/// The last change sequence number handed out.
+fn current_seq(conn: &Connection) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM counters WHERE name = 'change'")?
+        .query_row([], |r| r.get(0))?)
+}
 
 fn next_seq(conn: &Connection) -> ApiResult<i64> {
     Ok(conn
@@ -502,7 +509,10 @@ fn invite(
     }
     check_event_total(stored.attendee_count as usize + new.len())?;
     let p = placement(&stored.event)?;
+    let mut returned =
+        conn.prepare_cached("DELETE FROM removals WHERE union_id = ?1 AND event_id = ?2")?;
     for invitee in new {
+        returned.execute(params![invitee.id.as_str(), stored.event.id.as_str()])?;
         insert_attendee(
             conn,
             &stored.event,
@@ -519,13 +529,25 @@ fn invite(
     Ok(())
 }
 
-fn uninvite(conn: &Connection, stored: &mut StoredEvent, ids: &[UnionId]) -> ApiResult<()> {
-    let mut stmt = conn.prepare_cached(
+/// Takes attendees off the event, leaving each a removal for their sync.
+fn uninvite(
+    conn: &Connection,
+    stored: &mut StoredEvent,
+    ids: &[UnionId],
+    seq: i64,
+) -> ApiResult<()> {
+    let mut delete = conn.prepare_cached(
         "DELETE FROM attendees WHERE event_id = ?1 AND union_id = ?2 AND is_organizer = 0",
     )?;
+    let mut remember = conn.prepare_cached(
+        "INSERT OR REPLACE INTO removals (union_id, event_id, seq) VALUES (?1, ?2, ?3)",
+    )?;
     for id in ids {
-        stored.attendee_count -=
-            stmt.execute(params![stored.event.id.as_str(), id.as_str()])? as i64;
+        let removed = delete.execute(params![stored.event.id.as_str(), id.as_str()])?;
+        if removed > 0 {
+            remember.execute(params![id.as_str(), stored.event.id.as_str(), seq])?;
+        }
+        stored.attendee_count -= removed as i64;
     }
     Ok(())
 }
@@ -660,10 +682,15 @@ fn page_of(mut views: Vec<EventView>, limit: usize) -> Page<EventView> {
         EventCursor {
             start_key: v.event.when.keys().0,
             event_id: v.event.id.0.clone(),
+            snapshot: 0,
         }
         .encode()
     });
-    Page { items: views, next }
+    Page {
+        items: views,
+        next,
+        sync_token: None,
+    }
 }
 
 #[async_trait]
@@ -899,7 +926,7 @@ impl Store for SqliteStore {
                                         *id != organizer && !keep.iter().any(|k| &k.id == id)
                                     })
                                     .collect();
-                            uninvite(conn, &mut stored, &current)?;
+                            uninvite(conn, &mut stored, &current, seq)?;
                             invite(conn, &mut stored, &keep, seq)?;
                         }
                         save_event(conn, &meta, &stored, seq)?;
@@ -940,7 +967,7 @@ impl Store for SqliteStore {
                         } else {
                             // An attendee deleting the event takes it out of
                             // their own calendar only.
-                            uninvite(conn, &mut stored, std::slice::from_ref(&me.id))?;
+                            uninvite(conn, &mut stored, std::slice::from_ref(&me.id), seq)?;
                         }
                         save_event(conn, &meta, &stored, seq)?;
                     }
@@ -985,6 +1012,9 @@ impl Store for SqliteStore {
                 if changed == 0 {
                     return Err(ApiError::event_not_found());
                 }
+                // Everyone's copy of the event changed: their syncs show it.
+                conn.prepare_cached("UPDATE events SET seq = ?2 WHERE id = ?1")?
+                    .execute(params![event_id.as_str(), seq])?;
                 Ok(Outcome::Done)
             })
         })
@@ -1028,7 +1058,7 @@ impl Store for SqliteStore {
                     ));
                 }
                 let seq = next_seq(conn)?;
-                uninvite(conn, &mut stored, &ids)?;
+                uninvite(conn, &mut stored, &ids, seq)?;
                 stored.event.updated = meta.now;
                 save_event(conn, &meta, &stored, seq)?;
                 Ok(Outcome::Done)
@@ -1178,6 +1208,10 @@ impl Store for SqliteStore {
                 .after
                 .as_ref()
                 .map_or((i64::MIN, String::new()), |c| (c.start_key, c.event_id.clone()));
+            let snapshot = match &query.after {
+                Some(c) => c.snapshot,
+                None => current_seq(conn)?,
+            };
             let w = query.window;
             let mut stmt = conn.prepare_cached(
                 "SELECT e.body, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
@@ -1212,6 +1246,7 @@ impl Store for SqliteStore {
                 last = Some(EventCursor {
                     start_key,
                     event_id: event.id.0.clone(),
+                    snapshot,
                 });
                 items.push(Listed {
                     view: view(conn, event, query.max_attendees)?,
@@ -1221,6 +1256,86 @@ impl Store for SqliteStore {
             Ok(Page {
                 items,
                 next: last.filter(|_| more).map(|c| c.encode()),
+                sync_token: (!more).then(|| SyncToken(snapshot).encode()),
+            })
+        })
+        .await
+    }
+
+    async fn list_changes(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListChanges,
+    ) -> ApiResult<Page<Listed>> {
+        self.read(move |conn| {
+            let now = current_seq(conn)?;
+            let since = query.since.0;
+            if since < 0 || since > now {
+                return Err(ApiError::sync_token_invalid());
+            }
+            let snapshot = query.after.as_ref().map_or(now, |c| c.snapshot);
+            let (after_seq, after_id) = query
+                .after
+                .as_ref()
+                .map_or((since, String::new()), |c| (c.seq, c.event_id.clone()));
+            let limit = query.max_results as i64 + 1;
+            // Events in the calendar that changed, and events the caller left.
+            let mut rows: Vec<(i64, String, String, bool)> = conn
+                .prepare_cached(
+                    "SELECT e.seq, e.id, e.body, e.deleted FROM attendees a JOIN events e ON e.id = a.event_id
+                     WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.seq > ?3 AND e.seq <= ?4
+                       AND (e.seq, e.id) > (?5, ?6)
+                     ORDER BY e.seq, e.id LIMIT ?7",
+                )?
+                .query_map(
+                    params![caller.as_str(), corp_id.as_str(), since, snapshot, after_seq, after_id, limit],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            let left: Vec<(i64, String, String, bool)> = conn
+                .prepare_cached(
+                    "SELECT r.seq, e.id, e.body, 1 FROM removals r JOIN events e ON e.id = r.event_id
+                     WHERE r.union_id = ?1 AND e.corp_id = ?2 AND r.seq > ?3 AND r.seq <= ?4
+                       AND (r.seq, r.event_id) > (?5, ?6)
+                     ORDER BY r.seq, r.event_id LIMIT ?7",
+                )?
+                .query_map(
+                    params![caller.as_str(), corp_id.as_str(), since, snapshot, after_seq, after_id, limit],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            rows.extend(left);
+            rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            let more = rows.len() > query.max_results;
+            rows.truncate(query.max_results);
+            let next = rows.last().filter(|_| more).map(|(seq, id, _, _)| {
+                ChangeCursor {
+                    since,
+                    snapshot,
+                    seq: *seq,
+                    event_id: id.clone(),
+                }
+                .encode()
+            });
+            let mut items = Vec::with_capacity(rows.len());
+            for (_, _, body, cancelled) in rows {
+                let event: Event = serde_json::from_str(&body)?;
+                let view = if cancelled {
+                    EventView {
+                        event,
+                        attendees: Vec::new(),
+                        series: None,
+                    }
+                } else {
+                    view(conn, event, query.max_attendees)?
+                };
+                items.push(Listed { view, cancelled });
+            }
+            Ok(Page {
+                items,
+                next,
+                sync_token: (!more).then(|| SyncToken(snapshot).encode()),
             })
         })
         .await
@@ -1246,6 +1361,7 @@ impl Store for SqliteStore {
             Ok(Page {
                 items: rows.into_iter().map(|(_, a)| a).collect(),
                 next,
+                sync_token: None,
             })
         })
         .await

@@ -155,6 +155,8 @@ pub struct EventListBody {
     pub events: Vec<EventBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,3 +10,4 @@ mod patch;
 mod process;
 mod recurrence;
 mod respond;
+mod sync;

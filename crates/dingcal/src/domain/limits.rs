@@ -21,6 +21,9 @@ pub const REMINDER_MINUTES_MAX: i64 = 525_600;
 pub const ATTENDEES_PER_CALL: usize = 500;
 pub const ATTENDEES_PER_EVENT: usize = 5_000;
 
+/// GetSchedule asks about at most 20 users.
+pub const USERS_PER_SCHEDULE: usize = 20;
+
 pub const LIST_EVENTS_MAX_RESULTS: i64 = 100;
 pub const LIST_EVENTS_MAX_ATTENDEES: i64 = 100;
 pub const GET_EVENT_MAX_ATTENDEES_DEFAULT: i64 = 100;

@@ -185,6 +185,14 @@ impl Series {
         }
     }
 
+    /// How long each occurrence lasts, in seconds.
+    pub fn length_seconds(&self) -> i64 {
+        match self.length {
+            Length::Days(days) => days * 86_400,
+            Length::Time(d) => d.as_secs(),
+        }
+    }
+
     /// Whether `origin` is one of the series' occurrences.
     pub fn has(&self, origin: Origin) -> bool {
         let date = match (origin, &self.start) {

@@ -215,6 +215,26 @@ impl Window {
 }
 
 impl Window {
+    /// Whether an event overlaps the window (ends after its start and starts
+    /// before its end).
+    pub fn overlaps(&self, when: &When) -> bool {
+        let (lo, hi) = if when.is_all_day() {
+            self.floating
+        } else {
+            self.instant
+        };
+        let (start, end) = when.keys();
+        start < hi && end > lo
+    }
+
+    /// The window with its start moved `seconds` earlier.
+    pub fn widened(&self, seconds: i64) -> Window {
+        Window {
+            instant: (self.instant.0.saturating_sub(seconds), self.instant.1),
+            floating: (self.floating.0.saturating_sub(seconds), self.floating.1),
+        }
+    }
+
     /// Whether an event's start falls in the window.
     pub fn contains(&self, when: &When) -> bool {
         let (lo, hi) = if when.is_all_day() {

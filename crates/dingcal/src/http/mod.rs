@@ -8,6 +8,7 @@ pub mod extract;
 mod instances;
 mod oauth;
 mod respond;
+mod schedule;
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -137,6 +138,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(attendees::router())
         .merge(respond::router())
         .merge(instances::router())
+        .merge(schedule::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::request_context))

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::directory::DirectoryFile;
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::event::{Event, EventChanges, EventView};
-use crate::domain::time::Window;
+use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 
@@ -275,6 +275,10 @@ pub trait Store: Send + Sync {
         caller: UnionId,
         query: ListEvents,
     ) -> ApiResult<Page<EventView>>;
+    /// When `user` is taken within the window: events (and occurrences)
+    /// overlapping it that they have not declined and that are not marked
+    /// free, in start order.
+    async fn busy(&self, corp_id: CorpId, user: UnionId, window: Window) -> ApiResult<Vec<Busy>>;
     async fn list_attendees(
         &self,
         corp_id: CorpId,
@@ -283,6 +287,14 @@ pub trait Store: Send + Sync {
         after: Option<i64>,
         limit: usize,
     ) -> ApiResult<Page<Attendee>>;
+}
+
+/// A stretch of time a user is taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    pub when: When,
+    /// The user answered the invitation with `tentative`.
+    pub tentative: bool,
 }
 
 /// Where the data lives, from `--db`.

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    ChangeCursor, EventCursor, IdempotencyKey, IssuedToken, ListChanges, ListEvents, Listed,
+    Busy, ChangeCursor, EventCursor, IdempotencyKey, IssuedToken, ListChanges, ListEvents, Listed,
     Outcome, Page, Store, SyncToken, WriteMeta, encode_position,
 };
 use crate::directory::{App, DirectoryFile, Org, User};
@@ -24,6 +24,7 @@ use crate::domain::limits::{
     ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
 };
 use crate::domain::series::{Exception, Instance, InstanceId, Series};
+use crate::domain::time::Window;
 use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 
@@ -33,6 +34,9 @@ const MIGRATIONS: &[&str] = &[
 ];
 /// The most writes one commit carries.
 const BATCH_MAX: usize = 512;
+/// The most occurrences of one series a free/busy answer lists: a daily
+/// series over the longest window (dingcal's choice).
+const BUSY_PER_SERIES_MAX: usize = 1_000;
 /// How many attendees a write's answer shows: GetEvent's largest page.
 const ANSWER_ATTENDEES: usize = GET_EVENT_MAX_ATTENDEES as usize;
 
@@ -1337,6 +1341,58 @@ impl Store for SqliteStore {
                 next,
                 sync_token: (!more).then(|| SyncToken(snapshot).encode()),
             })
+        })
+        .await
+    }
+
+    async fn busy(&self, corp_id: CorpId, user: UnionId, window: Window) -> ApiResult<Vec<Busy>> {
+        self.read(move |conn| {
+            // Loose bounds first (both key forms), the exact overlap after.
+            let lo = window.instant.0.min(window.floating.0);
+            let hi = window.instant.1.max(window.floating.1);
+            let rows: Vec<(String, String, bool)> = conn
+                .prepare_cached(
+                    "SELECT e.body, a.response_status, a.recurring FROM attendees a JOIN events e ON e.id = a.event_id
+                     WHERE a.union_id = ?1 AND a.start_key < ?3 AND a.series_end_key > ?4
+                       AND e.corp_id = ?2 AND e.deleted = 0",
+                )?
+                .query_map(params![user.as_str(), corp_id.as_str(), hi, lo], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut busy = Vec::new();
+            let mut take = |event: &Event, status: ResponseStatus| {
+                if status != ResponseStatus::Declined
+                    && event.free_busy_status.as_deref() != Some("free")
+                    && window.overlaps(&event.when)
+                {
+                    busy.push(Busy {
+                        when: event.when.clone(),
+                        tentative: status == ResponseStatus::Tentative,
+                    });
+                }
+            };
+            for (body, status, recurring) in rows {
+                let event: Event = serde_json::from_str(&body)?;
+                let status = ResponseStatus::parse(Some(&status)).unwrap_or(ResponseStatus::NeedsAction);
+                let series = if recurring { Series::of(&event)? } else { None };
+                let Some(series) = series else {
+                    take(&event, status);
+                    continue;
+                };
+                let exceptions = exceptions_of(conn, &event.id)?;
+                let reach = window.widened(series.length_seconds());
+                for instance in series.instances(&event, &exceptions, &reach, None, BUSY_PER_SERIES_MAX) {
+                    let own = exceptions
+                        .get(&instance.origin.key())
+                        .and_then(|x| x.responses.get(&user))
+                        .copied()
+                        .unwrap_or(status);
+                    take(&instance.event, own);
+                }
+            }
+            busy.sort_by_key(|b| b.when.keys());
+            Ok(busy)
         })
         .await
     }

@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod oauth;
+pub mod schedule;
 
 use serde::{Deserialize, Deserializer};
 

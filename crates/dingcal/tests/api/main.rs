@@ -10,4 +10,5 @@ mod patch;
 mod process;
 mod recurrence;
 mod respond;
+mod schedule;
 mod sync;

@@ -1,0 +1,75 @@
+//! GetSchedule (`querySchedule`): when each of up to 20 users is taken.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json as JsonAnswer, Router};
+
+use super::AppState;
+use super::extract::{Access, Json, ScheduleRead};
+use crate::domain::limits::{USERS_PER_SCHEDULE, check_count};
+use crate::domain::time::Window;
+use crate::error::{ApiError, ApiResult};
+use crate::wire::schedule::{ScheduleBody, ScheduleInformation, ScheduleItem, ScheduleRequest};
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new().route(
+        "/v1.0/calendar/users/{userId}/querySchedule",
+        post(get_schedule),
+    )
+}
+
+async fn get_schedule(
+    State(state): State<Arc<AppState>>,
+    access: Access<ScheduleRead>,
+    axum::extract::Path(user_id): axum::extract::Path<String>,
+    Json(body): Json<Option<ScheduleRequest>>,
+) -> ApiResult<JsonAnswer<ScheduleBody>> {
+    let corp_id = access.grant.corp_id.clone();
+    state.directory.member(&corp_id, &user_id)?;
+    let body =
+        body.ok_or_else(|| ApiError::invalid_parameter("The request body must be provided."))?;
+    let (Some(start), Some(end)) = (body.start_time.as_deref(), body.end_time.as_deref()) else {
+        return Err(ApiError::invalid_parameter(
+            "startTime and endTime are required",
+        ));
+    };
+    let window = Window::parse(Some(start), Some(end))?;
+    let users = body
+        .user_ids
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter("userIds is required"))?;
+    check_count("userIds", &users, USERS_PER_SCHEDULE)?;
+    let mut schedule_information = Vec::with_capacity(users.len());
+    for user in users {
+        // A user outside the org is answered like one that does not exist.
+        let Ok(member) = state.directory.member(&corp_id, &user) else {
+            schedule_information.push(ScheduleInformation {
+                user_id: user,
+                error: Some("user not found".into()),
+                schedule_items: Vec::new(),
+            });
+            continue;
+        };
+        let busy = state.store.busy(corp_id.clone(), member, window).await?;
+        schedule_information.push(ScheduleInformation {
+            user_id: user,
+            error: None,
+            schedule_items: busy
+                .into_iter()
+                .map(|b| {
+                    let (start, end) = b.when.to_wire();
+                    ScheduleItem {
+                        status: if b.tentative { "Tentative" } else { "Busy" },
+                        start,
+                        end,
+                    }
+                })
+                .collect(),
+        });
+    }
+    Ok(JsonAnswer(ScheduleBody {
+        schedule_information,
+    }))
+}

@@ -428,3 +428,53 @@ fn an_all_day_series_is_dates_without_instants() {
     assert_eq!(got[1].date, date(2027, 12, 24));
     assert!(got.iter().all(|o| o.instant.is_none()));
 }
+
+/// Every pattern under every range, from Friday 2026-01-30, the first three
+/// occurrences (or all of them when the range ends sooner).
+#[test]
+fn each_pattern_under_each_range() {
+    let start = date(2026, 1, 30);
+    let weekly = Pattern::Weekly {
+        days: days(&[Weekday::Friday, Weekday::Sunday]),
+        week_start: Weekday::Monday,
+    };
+    let relative = Pattern::RelativeMonthly {
+        index: Index::Last,
+        days: days(&[Weekday::Friday]),
+    };
+    let monthly = Pattern::AbsoluteMonthly { day: 30 };
+    let table: [(Pattern, u32, [&str; 3]); 5] = [
+        (
+            Pattern::Daily,
+            2,
+            ["2026-01-30", "2026-02-01", "2026-02-03"],
+        ),
+        (weekly, 2, ["2026-01-30", "2026-02-01", "2026-02-13"]),
+        (monthly, 1, ["2026-01-30", "2026-03-30", "2026-04-30"]),
+        (relative, 1, ["2026-01-30", "2026-02-27", "2026-03-27"]),
+        (
+            Pattern::AbsoluteYearly,
+            1,
+            ["2026-01-30", "2027-01-30", "2028-01-30"],
+        ),
+    ];
+    for (pattern, interval, expected) in table {
+        let take3 = |range| -> Vec<String> {
+            let rule = Rule::new(pattern, interval, range).unwrap();
+            rule.dates(start).take(3).map(|d| d.to_string()).collect()
+        };
+        assert_eq!(take3(Range::NoEnd), expected, "{pattern:?} noEnd");
+        assert_eq!(
+            take3(Range::Numbered(2)),
+            expected[..2],
+            "{pattern:?} numbered"
+        );
+        // An end date on the second occurrence keeps it and stops there.
+        let second: Date = expected[1].parse().unwrap();
+        assert_eq!(
+            take3(Range::EndDate(second)),
+            expected[..2],
+            "{pattern:?} endDate"
+        );
+    }
+}

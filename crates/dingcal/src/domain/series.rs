@@ -262,9 +262,56 @@ impl Series {
         Some(Instance { origin, event })
     }
 
-    /// The series' occurrences whose start (as changed by their exception)
-    /// falls in `window`, in (start, id) order, after `after`, at most
-    /// `limit`.
+    /// Where the series' occurrences stand: those whose start (as changed
+    /// by their exception) falls in `window`, in (start key, id) order,
+    /// after `after`, at most `limit`. Nothing is built but the keys.
+    pub fn placements(
+        &self,
+        master: &Event,
+        exceptions: &BTreeMap<i64, Exception>,
+        window: &Window,
+        after: Option<&(i64, String)>,
+        limit: usize,
+    ) -> Vec<Placement> {
+        let place = |key: i64, origin: Origin| Placement {
+            key,
+            id: InstanceId {
+                master: master.id.clone(),
+                origin,
+            }
+            .id(),
+            origin,
+        };
+        let beyond = |p: &Placement| after.is_none_or(|a| (p.key, &p.id.0) > (a.0, &a.1));
+        let mut out: Vec<Placement> = self
+            .origins(window)
+            .filter(|o| !exceptions.contains_key(&o.key()))
+            .map(|o| place(o.key(), o))
+            .filter(|p| beyond(p))
+            .take(limit)
+            .collect();
+        for (key, exception) in exceptions {
+            if exception.cancelled {
+                continue;
+            }
+            let Some(origin) = self.origin_of_key(master, *key) else {
+                continue;
+            };
+            let when = match &exception.event {
+                Some(changed) => changed.when.clone(),
+                None => self.when_at(origin),
+            };
+            let p = place(when.keys().0, origin);
+            if window.contains(&when) && beyond(&p) {
+                out.push(p);
+            }
+        }
+        out.sort_by(|a, b| (a.key, &a.id.0).cmp(&(b.key, &b.id.0)));
+        out.truncate(limit);
+        out
+    }
+
+    /// The occurrences [`Series::placements`] names, built.
     pub fn instances(
         &self,
         master: &Event,
@@ -273,36 +320,26 @@ impl Series {
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Vec<Instance> {
-        let beyond = |i: &Instance| {
-            let key = (i.event.when.keys().0, i.event.id.0.clone());
-            after.is_none_or(|a| &key > a)
-        };
-        let mut out: Vec<Instance> = self
-            .origins(window)
-            .filter(|o| !exceptions.contains_key(&o.key()))
-            .filter_map(|o| self.instance(master, o, None))
-            .filter(|i| beyond(i))
-            .take(limit)
-            .collect();
-        // Changed occurrences stand where they now start.
-        for (key, exception) in exceptions {
-            let origin = match master.when {
-                When::AllDay { .. } => Origin::Date(date_of(*key, &TimeZone::UTC)),
-                When::Timed { .. } => match Timestamp::from_second(*key) {
-                    Ok(t) => Origin::Instant(t),
-                    Err(_) => continue,
-                },
-            };
-            if let Some(i) = self.instance(master, origin, Some(exception)) {
-                if window.contains(&i.event.when) && beyond(&i) {
-                    out.push(i);
-                }
-            }
-        }
-        out.sort_by_cached_key(|i| (i.event.when.keys().0, i.event.id.0.clone()));
-        out.truncate(limit);
-        out
+        self.placements(master, exceptions, window, after, limit)
+            .into_iter()
+            .filter_map(|p| self.instance(master, p.origin, exceptions.get(&p.origin.key())))
+            .collect()
     }
+
+    fn origin_of_key(&self, master: &Event, key: i64) -> Option<Origin> {
+        match master.when {
+            When::AllDay { .. } => Some(Origin::Date(date_of(key, &TimeZone::UTC))),
+            When::Timed { .. } => Timestamp::from_second(key).ok().map(Origin::Instant),
+        }
+    }
+}
+
+/// Where one occurrence stands in a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    pub key: i64,
+    pub id: EventId,
+    pub origin: Origin,
 }
 
 fn date_of(key: i64, zone: &TimeZone) -> Date {

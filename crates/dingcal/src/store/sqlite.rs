@@ -23,7 +23,7 @@ use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::limits::{
     ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
 };
-use crate::domain::series::{Exception, Instance, InstanceId, Series};
+use crate::domain::series::{Exception, Instance, InstanceId, Origin, Series};
 use crate::domain::time::Window;
 use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
@@ -554,6 +554,13 @@ fn uninvite(
         stored.attendee_count -= removed as i64;
     }
     Ok(())
+}
+
+/// An entry of a calendar view before it is built: a single event, or the
+/// occurrence of the n-th series at its origin.
+enum Pick {
+    Single(Box<Event>),
+    Occurrence(usize, Origin),
 }
 
 /// What an event id names for the caller: an event, or one occurrence of
@@ -1165,8 +1172,12 @@ impl Store for SqliteStore {
                     |r| r.get(0),
                 )?
                 .collect::<Result<_, _>>()?;
+            // Everything is placed by its key first; only what makes the
+            // page is built.
+            let mut picks: Vec<(i64, String, Pick)> = Vec::new();
             for body in singles {
-                views.push(view(conn, serde_json::from_str(&body)?, query.max_attendees)?);
+                let event: Event = serde_json::from_str(&body)?;
+                picks.push((event.when.keys().0, event.id.0.clone(), Pick::Single(Box::new(event))));
             }
 
             // Series that may have an occurrence in the window: the loose
@@ -1182,20 +1193,37 @@ impl Store for SqliteStore {
                 .query_map(params![caller.as_str(), corp_id.as_str(), hi, lo], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             let after = query.after.as_ref().map(|c| (c.start_key, c.event_id.clone()));
+            let mut series_list = Vec::new();
             for body in masters {
                 let master: Event = serde_json::from_str(&body)?;
                 let Some(series) = Series::of(&master)? else { continue };
                 let exceptions = exceptions_of(conn, &master.id)?;
-                let found = series.instances(&master, &exceptions, &w, after.as_ref(), limit);
-                if found.is_empty() {
+                let placed = series.placements(&master, &exceptions, &w, after.as_ref(), limit);
+                if placed.is_empty() {
                     continue;
                 }
-                let attendees = master_attendees(conn, &master.id, query.max_attendees)?;
-                for instance in &found {
-                    views.push(with_responses(instance, &master.id, attendees.clone(), exceptions.get(&instance.origin.key())));
+                for p in placed {
+                    picks.push((p.key, p.id.0.clone(), Pick::Occurrence(series_list.len(), p.origin)));
+                }
+                series_list.push((master, series, exceptions, None));
+            }
+            picks.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+            picks.truncate(limit);
+            for (_, _, pick) in picks {
+                match pick {
+                    Pick::Single(event) => views.push(view(conn, *event, query.max_attendees)?),
+                    Pick::Occurrence(i, origin) => {
+                        let (master, series, exceptions, attendees) = &mut series_list[i];
+                        let exception = exceptions.get(&origin.key());
+                        let Some(instance) = series.instance(master, origin, exception) else { continue };
+                        let base = match attendees {
+                            Some(list) => Vec::clone(list),
+                            None => attendees.insert(master_attendees(conn, &master.id, query.max_attendees)?).clone(),
+                        };
+                        views.push(with_responses(&instance, &master.id, base, exception));
+                    }
                 }
             }
-            views.sort_by_cached_key(|v| (v.event.when.keys().0, v.event.id.0.clone()));
             Ok(page_of(views, query.max_results))
         })
         .await

@@ -1,14 +1,18 @@
--- Recurring events: which rows are series masters, and the end of a series'
--- last occurrence (the largest integer when it has none), so that a window
+-- Recurring events: which rows are series masters, and the span from the
+-- earliest start to the latest end of any of a series' occurrences (moved
+-- ones included; the largest integer when it has no end), so that a window
 -- query finds the series that may have occurrences in it.
 ALTER TABLE events ADD COLUMN recurring INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN series_start_key INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN series_end_key INTEGER NOT NULL DEFAULT 0;
-UPDATE events SET series_end_key = end_key;
+UPDATE events SET series_start_key = start_key, series_end_key = end_key;
 
 ALTER TABLE attendees ADD COLUMN recurring INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attendees ADD COLUMN series_start_key INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attendees ADD COLUMN series_end_key INTEGER NOT NULL DEFAULT 0;
-UPDATE attendees SET series_end_key = (SELECT e.end_key FROM events e WHERE e.id = attendees.event_id);
-CREATE INDEX attendees_series ON attendees (union_id, recurring, start_key);
+UPDATE attendees SET series_start_key = start_key,
+    series_end_key = (SELECT e.end_key FROM events e WHERE e.id = attendees.event_id);
+CREATE INDEX attendees_series ON attendees (union_id, recurring, series_start_key);
 
 -- What differs in one occurrence of a series: the domain's Exception as JSON.
 CREATE TABLE exceptions (

@@ -395,22 +395,42 @@ fn organized(conn: &Connection, meta: &WriteMeta, id: &EventId) -> ApiResult<Sto
 }
 
 /// Where an event stands in listings: its start key, whether it masters a
-/// series, and the end key of its last occurrence.
+/// series, and the span of all its occurrences, moved ones included.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Placement {
     start_key: i64,
     end_key: i64,
     recurring: bool,
+    series_start_key: i64,
     series_end_key: i64,
 }
 
-fn placement(event: &Event) -> ApiResult<Placement> {
+fn placement(conn: &Connection, event: &Event) -> ApiResult<Placement> {
     let (start_key, end_key) = event.when.keys();
-    let series = Series::of(event)?;
+    let Some(series) = Series::of(event)? else {
+        return Ok(Placement {
+            start_key,
+            end_key,
+            recurring: false,
+            series_start_key: start_key,
+            series_end_key: end_key,
+        });
+    };
+    let (mut lo, mut hi) = (start_key, series.last_end_key());
+    for moved in exceptions_of(conn, &event.id)?
+        .values()
+        .filter_map(|x| x.event.as_ref())
+    {
+        let (s, e) = moved.when.keys();
+        lo = lo.min(s);
+        hi = hi.max(e);
+    }
     Ok(Placement {
         start_key,
         end_key,
-        recurring: series.is_some(),
-        series_end_key: series.map_or(end_key, |s| s.last_end_key()),
+        recurring: true,
+        series_start_key: lo,
+        series_end_key: hi,
     })
 }
 
@@ -421,14 +441,15 @@ fn save_event(
     seq: i64,
 ) -> ApiResult<()> {
     let e = &stored.event;
-    let p = placement(e)?;
+    let p = placement(conn, e)?;
     conn.prepare_cached(
-        "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body, recurring, series_end_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+        "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body, recurring, series_start_key, series_end_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (id) DO UPDATE SET all_day = excluded.all_day, start_key = excluded.start_key,
            end_key = excluded.end_key, attendee_count = excluded.attendee_count,
            next_position = excluded.next_position, deleted = excluded.deleted, seq = excluded.seq,
-           body = excluded.body, recurring = excluded.recurring, series_end_key = excluded.series_end_key",
+           body = excluded.body, recurring = excluded.recurring,
+           series_start_key = excluded.series_start_key, series_end_key = excluded.series_end_key",
     )?
     .execute(params![
         e.id.as_str(),
@@ -443,6 +464,7 @@ fn save_event(
         seq,
         serde_json::to_string(e)?,
         p.recurring,
+        p.series_start_key,
         p.series_end_key,
     ])?;
     Ok(())
@@ -451,9 +473,10 @@ fn save_event(
 /// Copies the event's placement onto its attendee rows, after its time or
 /// recurrence changed.
 fn place_attendees(conn: &Connection, event: &Event, seq: i64) -> ApiResult<()> {
-    let p = placement(event)?;
+    let p = placement(conn, event)?;
     conn.prepare_cached(
-        "UPDATE attendees SET all_day = ?2, start_key = ?3, recurring = ?4, series_end_key = ?5, seq = ?6
+        "UPDATE attendees SET all_day = ?2, start_key = ?3, recurring = ?4, series_start_key = ?5,
+           series_end_key = ?6, seq = ?7
          WHERE event_id = ?1",
     )?
     .execute(params![
@@ -461,6 +484,7 @@ fn place_attendees(conn: &Connection, event: &Event, seq: i64) -> ApiResult<()> 
         event.when.is_all_day(),
         p.start_key,
         p.recurring,
+        p.series_start_key,
         p.series_end_key,
         seq
     ])?;
@@ -479,8 +503,8 @@ fn insert_attendee(
     seq: i64,
 ) -> ApiResult<()> {
     conn.prepare_cached(
-        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, seq, recurring, series_end_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, seq, recurring, series_start_key, series_end_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         event.id.as_str(),
@@ -493,6 +517,7 @@ fn insert_attendee(
         p.start_key,
         seq,
         p.recurring,
+        p.series_start_key,
         p.series_end_key,
     ])?;
     Ok(())
@@ -512,7 +537,7 @@ fn invite(
         }
     }
     check_event_total(stored.attendee_count as usize + new.len())?;
-    let p = placement(&stored.event)?;
+    let p = placement(conn, &stored.event)?;
     let mut returned =
         conn.prepare_cached("DELETE FROM removals WHERE union_id = ?1 AND event_id = ?2")?;
     for invitee in new {
@@ -627,7 +652,10 @@ fn exceptions_of_one(
     body.map(|b| Ok(serde_json::from_str(&b)?)).transpose()
 }
 
-fn save_exception(conn: &Connection, one: &OneInstance) -> ApiResult<()> {
+/// Stores an occurrence's exception; when it moves the occurrence outside
+/// the series' span, the span on every attendee row grows with it.
+fn save_exception(conn: &Connection, one: &OneInstance, seq: i64) -> ApiResult<()> {
+    let before = placement(conn, &one.master.event)?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO exceptions (series_id, origin_key, body) VALUES (?1, ?2, ?3)",
     )?
@@ -636,6 +664,9 @@ fn save_exception(conn: &Connection, one: &OneInstance) -> ApiResult<()> {
         one.instance.origin.key(),
         serde_json::to_string(&one.exception)?
     ])?;
+    if placement(conn, &one.master.event)? != before {
+        place_attendees(conn, &one.master.event, seq)?;
+    }
     Ok(())
 }
 
@@ -669,6 +700,30 @@ fn with_responses(
         attendees,
         series: Some((series_id.clone(), instance.origin)),
     }
+}
+
+/// One occurrence as listed, `None` if it is cancelled; the series'
+/// attendees are read once per listing, into `attendees`.
+fn occurrence_view(
+    conn: &Connection,
+    master: &Event,
+    series: &Series,
+    exceptions: &BTreeMap<i64, Exception>,
+    origin: Origin,
+    attendees: &mut Option<Vec<Attendee>>,
+    max_attendees: usize,
+) -> ApiResult<Option<EventView>> {
+    let exception = exceptions.get(&origin.key());
+    let Some(instance) = series.instance(master, origin, exception) else {
+        return Ok(None);
+    };
+    let base = match attendees {
+        Some(list) => list.clone(),
+        None => attendees
+            .insert(master_attendees(conn, &master.id, max_attendees)?)
+            .clone(),
+    };
+    Ok(Some(with_responses(&instance, &master.id, base, exception)))
 }
 
 fn instance_view(
@@ -864,7 +919,7 @@ impl Store for SqliteStore {
                 insert_attendee(
                     conn,
                     &stored.event,
-                    &placement(&stored.event)?,
+                    &placement(conn, &stored.event)?,
                     0,
                     &organizer,
                     false,
@@ -904,7 +959,7 @@ impl Store for SqliteStore {
                         one.exception.event = Some(event.clone());
                         one.instance.event = event;
                         let seq = next_seq(conn)?;
-                        save_exception(conn, &one)?;
+                        save_exception(conn, &one, seq)?;
                         one.master.event.updated = meta.now;
                         save_event(conn, &meta, &one.master, seq)?;
                         let view = instance_view(conn, &one, ANSWER_ATTENDEES)?;
@@ -969,7 +1024,7 @@ impl Store for SqliteStore {
                                 .responses
                                 .insert(one.me.id.clone(), ResponseStatus::Declined);
                         }
-                        save_exception(conn, &one)?;
+                        save_exception(conn, &one, seq)?;
                         save_event(conn, &meta, &one.master, seq)?;
                     }
                     Target::Event(mut stored, me) => {
@@ -1008,7 +1063,7 @@ impl Store for SqliteStore {
                         return Err(ApiError::event_not_found());
                     };
                     one.exception.responses.insert(one.me.id.clone(), status);
-                    save_exception(conn, &one)?;
+                    save_exception(conn, &one, seq)?;
                     save_event(conn, &meta, &one.master, seq)?;
                     return Ok(Outcome::Done);
                 }
@@ -1111,28 +1166,26 @@ impl Store for SqliteStore {
                 .after
                 .as_ref()
                 .map(|c| (c.start_key, c.event_id.clone()));
-            let found = series.instances(
+            let placed = series.placements(
                 &master.event,
                 &exceptions,
                 &query.window,
                 after.as_ref(),
                 query.max_results + 1,
             );
-            let mut views = Vec::new();
             let mut attendees = None;
-            for instance in &found {
-                let base = match &attendees {
-                    Some(list) => Vec::clone(list),
-                    None => attendees
-                        .insert(master_attendees(conn, &series_id, query.max_attendees)?)
-                        .clone(),
-                };
-                views.push(with_responses(
-                    instance,
-                    &master.event.id,
-                    base,
-                    exceptions.get(&instance.origin.key()),
-                ));
+            let mut views = Vec::new();
+            for p in placed {
+                let built = occurrence_view(
+                    conn,
+                    &master.event,
+                    &series,
+                    &exceptions,
+                    p.origin,
+                    &mut attendees,
+                    query.max_attendees,
+                )?;
+                views.extend(built);
             }
             Ok(page_of(views, query.max_results))
         })
@@ -1187,7 +1240,7 @@ impl Store for SqliteStore {
             let masters: Vec<String> = conn
                 .prepare_cached(
                     "SELECT e.body FROM attendees a JOIN events e ON e.id = a.event_id
-                     WHERE a.union_id = ?1 AND a.recurring = 1 AND a.start_key < ?3 AND a.series_end_key > ?4
+                     WHERE a.union_id = ?1 AND a.recurring = 1 AND a.series_start_key < ?3 AND a.series_end_key > ?4
                        AND e.corp_id = ?2 AND e.deleted = 0",
                 )?
                 .query_map(params![caller.as_str(), corp_id.as_str(), hi, lo], |r| r.get(0))?
@@ -1214,13 +1267,16 @@ impl Store for SqliteStore {
                     Pick::Single(event) => views.push(view(conn, *event, query.max_attendees)?),
                     Pick::Occurrence(i, origin) => {
                         let (master, series, exceptions, attendees) = &mut series_list[i];
-                        let exception = exceptions.get(&origin.key());
-                        let Some(instance) = series.instance(master, origin, exception) else { continue };
-                        let base = match attendees {
-                            Some(list) => Vec::clone(list),
-                            None => attendees.insert(master_attendees(conn, &master.id, query.max_attendees)?).clone(),
-                        };
-                        views.push(with_responses(&instance, &master.id, base, exception));
+                        let built = occurrence_view(
+                            conn,
+                            master,
+                            series,
+                            exceptions,
+                            origin,
+                            attendees,
+                            query.max_attendees,
+                        )?;
+                        views.extend(built);
                     }
                 }
             }
@@ -1381,7 +1437,7 @@ impl Store for SqliteStore {
             let rows: Vec<(String, String, bool)> = conn
                 .prepare_cached(
                     "SELECT e.body, a.response_status, a.recurring FROM attendees a JOIN events e ON e.id = a.event_id
-                     WHERE a.union_id = ?1 AND a.start_key < ?3 AND a.series_end_key > ?4
+                     WHERE a.union_id = ?1 AND a.series_start_key < ?3 AND a.series_end_key > ?4
                        AND e.corp_id = ?2 AND e.deleted = 0",
                 )?
                 .query_map(params![user.as_str(), corp_id.as_str(), hi, lo], |r| {

@@ -430,3 +430,52 @@ async fn instances_of_a_single_event_are_refused() {
         .await;
     assert_error(&answer, 400, "invalidParameter", None);
 }
+
+#[tokio::test]
+async fn an_occurrence_moved_past_the_series_end_is_in_the_view_and_free_busy() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create(
+            "alice-union",
+            standup(json!({"type": "numbered", "numberOfOccurrences": 2})),
+        )
+        .await,
+    );
+    let instance = format!("{id}_20261102T010000Z");
+    let body = json!({"id": instance,
+        "start": {"dateTime": "2026-12-15T09:00:00+08:00", "timeZone": "Asia/Shanghai"},
+        "end": {"dateTime": "2026-12-15T09:15:00+08:00", "timeZone": "Asia/Shanghai"}});
+    let (status, answer) = api
+        .call(
+            Method::PUT,
+            &event_path("alice-union", &instance),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{answer}");
+    let day = "timeMin=2026-12-15T00%3A00%3A00%2B08%3A00&timeMax=2026-12-16T00%3A00%3A00%2B08%3A00";
+    let (_, view) = api
+        .call(
+            Method::GET,
+            &format!("/v1.0/calendar/users/bob-union/calendars/primary/eventsview?{day}"),
+            None,
+        )
+        .await;
+    assert_eq!(starts(&view), ["2026-12-15T09:00:00+08:00"]);
+    let free_busy = json!({"userIds": ["bob-union"], "startTime": "2026-12-15T00:00:00+08:00", "endTime": "2026-12-16T00:00:00+08:00"});
+    let (_, busy) = api
+        .call(
+            Method::POST,
+            "/v1.0/calendar/users/alice-union/querySchedule",
+            Some(free_busy),
+        )
+        .await;
+    assert_eq!(
+        busy["scheduleInformation"][0]["scheduleItems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

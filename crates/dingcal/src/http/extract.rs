@@ -85,7 +85,7 @@ impl Scope for ScheduleRead {
 
 /// The checked access token of a request, holding the permission `P` names.
 pub struct Access<P> {
-    pub grant: Grant,
+    pub grant: Arc<Grant>,
     scope: PhantomData<P>,
 }
 

@@ -31,7 +31,7 @@ pub struct AppState {
     pub directory: Arc<Directory>,
     /// Tokens already checked, with their expiry: a token never changes
     /// owner, so this cache only saves a read.
-    tokens: Mutex<HashMap<String, (Grant, Timestamp)>>,
+    tokens: Mutex<HashMap<String, (Arc<Grant>, Timestamp)>>,
     /// x-client-tokens whose first request is still running here. The
     /// embedded store serves one process, so this is the whole truth there.
     in_flight: Mutex<HashSet<IdempotencyKey>>,
@@ -66,7 +66,7 @@ impl AppState {
     }
 
     /// What an access token grants, if it is known and unexpired.
-    pub async fn authenticate(&self, token: &str) -> ApiResult<Grant> {
+    pub async fn authenticate(&self, token: &str) -> ApiResult<Arc<Grant>> {
         let now = time::now();
         let cached = self
             .tokens
@@ -88,7 +88,7 @@ impl AppState {
         let grant = self
             .directory
             .app(&app_key)
-            .map(|a| a.grant.clone())
+            .map(|a| Arc::new(a.grant.clone()))
             .ok_or_else(ApiError::invalid_token)?;
         let mut cache = self.tokens.lock().expect("token cache poisoned");
         cache.retain(|_, (_, exp)| *exp > now);

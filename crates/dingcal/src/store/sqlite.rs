@@ -32,6 +32,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_series.sql"),
 ];
+/// Prepared statements kept per connection: more than the store has, so
+/// none is ever parsed twice. (No statement binds its LIMIT: SQLite plans
+/// with a bound LIMIT's value and so prepares such a statement again at
+/// every run; rows are taken lazily instead.)
+const STATEMENT_CACHE: usize = 128;
 /// The most writes one commit carries.
 const BATCH_MAX: usize = 512;
 /// The most occurrences of one series a free/busy answer lists: a daily
@@ -64,6 +69,7 @@ impl ReadPool {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
     }
 
@@ -79,7 +85,7 @@ impl SqliteStore {
         // FULL: the WAL is synced at every commit, so an answered write
         // survives a crash of the machine, not only of the process.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 10000;",
         )
         .map_err(|e| format!("cannot configure SQLite: {e}"))?;
         let mut store = SqliteStore::start(conn)?;
@@ -98,6 +104,7 @@ impl SqliteStore {
     }
 
     fn start(mut conn: Connection) -> Result<SqliteStore, String> {
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
@@ -154,7 +161,18 @@ impl SqliteStore {
             return self.write(f).await;
         };
         let conn = pool.take()?;
-        let result = f(&conn);
+        // One read transaction for all the statements of a request: each
+        // statement outside one would take and drop the shared lock itself.
+        // BEGIN and COMMIT are cached statements, parsed once.
+        let result = conn
+            .prepare_cached("BEGIN")
+            .and_then(|mut begin| begin.execute([]))
+            .map_err(ApiError::from)
+            .and_then(|_| {
+                let result = f(&conn);
+                conn.prepare_cached("COMMIT")?.execute([])?;
+                result
+            });
         pool.give_back(conn);
         result
     }
@@ -292,27 +310,46 @@ struct StoredEvent {
     next_position: i64,
 }
 
-fn load_event(conn: &Connection, corp_id: &CorpId, id: &EventId) -> ApiResult<Option<StoredEvent>> {
+/// An event of the org, with the caller's own attendee entry if they have
+/// one: one statement, as every request by a user begins with it.
+fn load_event(
+    conn: &Connection,
+    corp_id: &CorpId,
+    caller: &UnionId,
+    id: &EventId,
+) -> ApiResult<Option<(StoredEvent, Option<Attendee>)>> {
     let row = conn
         .prepare_cached(
-            "SELECT body, deleted, attendee_count, next_position FROM events WHERE id = ?1 AND corp_id = ?2",
+            "SELECT e.body, e.deleted, e.attendee_count, e.next_position,
+                    a.union_id, a.is_optional, a.response_status, a.is_organizer
+             FROM events e LEFT JOIN attendees a ON a.event_id = e.id AND a.union_id = ?3
+             WHERE e.id = ?1 AND e.corp_id = ?2",
         )?
-        .query_row(params![id.as_str(), corp_id.as_str()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-            ))
-        })
+        .query_row(
+            params![id.as_str(), corp_id.as_str(), caller.as_str()],
+            |r| {
+                let me = match r.get::<_, Option<String>>(4)? {
+                    Some(_) => Some(attendee_columns(r, 4)?),
+                    None => None,
+                };
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, bool>(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    me,
+                ))
+            },
+        )
         .optional()?;
-    row.map(|(body, deleted, attendee_count, next_position)| {
-        Ok(StoredEvent {
+    row.map(|(body, deleted, attendee_count, next_position, me)| {
+        let stored = StoredEvent {
             event: serde_json::from_str(&body)?,
             deleted,
             attendee_count,
             next_position,
-        })
+        };
+        Ok((stored, me))
     })
     .transpose()
 }
@@ -331,13 +368,19 @@ fn attendee_of(
 }
 
 fn attendee_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attendee> {
-    let status: String = r.get(2)?;
+    attendee_columns(r, 0)
+}
+
+/// An attendee from four columns (id, isOptional, responseStatus,
+/// isOrganizer) starting at `at`.
+fn attendee_columns(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Attendee> {
+    let status: String = r.get(at + 2)?;
     Ok(Attendee {
-        id: UnionId(r.get(0)?),
-        is_optional: r.get(1)?,
+        id: UnionId(r.get(at)?),
+        is_optional: r.get(at + 1)?,
         response_status: ResponseStatus::parse(Some(&status))
             .unwrap_or(ResponseStatus::NeedsAction),
-        is_organizer: r.get(3)?,
+        is_organizer: r.get(at + 3)?,
     })
 }
 
@@ -351,12 +394,12 @@ fn attendees_page(
 ) -> ApiResult<Vec<(i64, Attendee)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT union_id, is_optional, response_status, is_organizer, position FROM attendees
-         WHERE event_id = ?1 AND position > ?2 ORDER BY position LIMIT ?3",
+         WHERE event_id = ?1 AND position > ?2 ORDER BY position",
     )?;
-    let rows = stmt.query_map(params![event_id.as_str(), after, limit as i64], |r| {
+    let rows = stmt.query_map(params![event_id.as_str(), after], |r| {
         Ok((r.get(4)?, attendee_row(r)?))
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(rows.take(limit).collect::<Result<_, _>>()?)
 }
 
 fn view(conn: &Connection, event: Event, max_attendees: usize) -> ApiResult<EventView> {
@@ -378,11 +421,18 @@ fn visible(
     caller: &UnionId,
     id: &EventId,
 ) -> ApiResult<(StoredEvent, Attendee)> {
-    let stored = load_event(conn, corp_id, id)?
-        .filter(|s| !s.deleted)
-        .ok_or_else(ApiError::event_not_found)?;
-    let me = attendee_of(conn, id, caller)?.ok_or_else(ApiError::event_not_found)?;
-    Ok((stored, me))
+    let (stored, me) =
+        load_event(conn, corp_id, caller, id)?.ok_or_else(ApiError::event_not_found)?;
+    seen_by(stored, me)
+}
+
+/// The event and the caller's entry, if the caller can see it: it is in
+/// their calendar and not deleted.
+fn seen_by(stored: StoredEvent, me: Option<Attendee>) -> ApiResult<(StoredEvent, Attendee)> {
+    match me {
+        Some(me) if !stored.deleted => Ok((stored, me)),
+        _ => Err(ApiError::event_not_found()),
+    }
 }
 
 /// The event, if the caller is its organizer.
@@ -608,8 +658,8 @@ fn resolve(
     caller: &UnionId,
     id: &EventId,
 ) -> ApiResult<Target> {
-    if load_event(conn, corp_id, id)?.is_some() {
-        let (stored, me) = visible(conn, corp_id, caller, id)?;
+    if let Some((stored, me)) = load_event(conn, corp_id, caller, id)? {
+        let (stored, me) = seen_by(stored, me)?;
         return Ok(Target::Event(Box::new(stored), me));
     }
     let key = InstanceId::parse(id).ok_or_else(ApiError::event_not_found)?;
@@ -1215,15 +1265,16 @@ impl Store for SqliteStore {
                        AND ((a.all_day = 0 AND a.start_key >= ?3 AND a.start_key < ?4)
                          OR (a.all_day = 1 AND a.start_key >= ?5 AND a.start_key < ?6))
                        AND (a.start_key, a.event_id) > (?7, ?8)
-                     ORDER BY a.start_key, a.event_id LIMIT ?9",
+                     ORDER BY a.start_key, a.event_id",
                 )?
                 .query_map(
                     params![
                         caller.as_str(), corp_id.as_str(), w.instant.0, w.instant.1, w.floating.0,
-                        w.floating.1, after_key, after_id, limit as i64
+                        w.floating.1, after_key, after_id
                     ],
                     |r| r.get(0),
                 )?
+                .take(limit)
                 .collect::<Result<_, _>>()?;
             // Everything is placed by its key first; only what makes the
             // page is built.
@@ -1307,7 +1358,7 @@ impl Store for SqliteStore {
                    AND ((a.all_day = 0 AND a.start_key >= ?4 AND a.start_key < ?5)
                      OR (a.all_day = 1 AND a.start_key >= ?6 AND a.start_key < ?7))
                    AND (a.start_key, a.event_id) > (?8, ?9)
-                 ORDER BY a.start_key, a.event_id LIMIT ?10",
+                 ORDER BY a.start_key, a.event_id",
             )?;
             let rows: Vec<(String, bool, i64)> = stmt
                 .query_map(
@@ -1320,11 +1371,11 @@ impl Store for SqliteStore {
                         w.floating.0,
                         w.floating.1,
                         after_key,
-                        after_id,
-                        query.max_results as i64 + 1
+                        after_id
                     ],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )?
+                .take(query.max_results + 1)
                 .collect::<Result<_, _>>()?;
             let more = rows.len() > query.max_results;
             let mut items = Vec::with_capacity(query.max_results);
@@ -1367,31 +1418,33 @@ impl Store for SqliteStore {
                 .after
                 .as_ref()
                 .map_or((since, String::new()), |c| (c.seq, c.event_id.clone()));
-            let limit = query.max_results as i64 + 1;
+            let limit = query.max_results + 1;
             // Events in the calendar that changed, and events the caller left.
             let mut rows: Vec<(i64, String, String, bool)> = conn
                 .prepare_cached(
                     "SELECT e.seq, e.id, e.body, e.deleted FROM attendees a JOIN events e ON e.id = a.event_id
                      WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.seq > ?3 AND e.seq <= ?4
                        AND (e.seq, e.id) > (?5, ?6)
-                     ORDER BY e.seq, e.id LIMIT ?7",
+                     ORDER BY e.seq, e.id",
                 )?
                 .query_map(
-                    params![caller.as_str(), corp_id.as_str(), since, snapshot, after_seq, after_id, limit],
+                    params![caller.as_str(), corp_id.as_str(), since, snapshot, after_seq, after_id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )?
+                .take(limit)
                 .collect::<Result<_, _>>()?;
             let left: Vec<(i64, String, String, bool)> = conn
                 .prepare_cached(
                     "SELECT r.seq, e.id, e.body, 1 FROM removals r JOIN events e ON e.id = r.event_id
                      WHERE r.union_id = ?1 AND e.corp_id = ?2 AND r.seq > ?3 AND r.seq <= ?4
                        AND (r.seq, r.event_id) > (?5, ?6)
-                     ORDER BY r.seq, r.event_id LIMIT ?7",
+                     ORDER BY r.seq, r.event_id",
                 )?
                 .query_map(
-                    params![caller.as_str(), corp_id.as_str(), since, snapshot, after_seq, after_id, limit],
+                    params![caller.as_str(), corp_id.as_str(), since, snapshot, after_seq, after_id],
                     |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )?
+                .take(limit)
                 .collect::<Result<_, _>>()?;
             rows.extend(left);
             rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -1505,5 +1558,25 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With STAT4, SQLite re-plans statements at every execution
+    /// (.cargo/config.toml builds it without).
+    #[test]
+    fn the_bundled_sqlite_has_no_stat4() {
+        let conn = Connection::open_in_memory().unwrap();
+        let options: Vec<String> = conn
+            .prepare("PRAGMA compile_options")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!options.iter().any(|o| o.contains("STAT4")), "{options:?}");
     }
 }

@@ -1,1 +1,127 @@
-fn main() {}
+//! dingcal-bench: starts a dingcal server, loads it from this process over
+//! loopback with keep-alive HTTP/1.1 connections, measures its memory after
+//! creating many events, and reports every figure, ending with one JSON line.
+//!
+//! Progress goes to stderr; the report, and only the report, to stdout.
+
+mod load;
+mod phases;
+mod procfs;
+mod report;
+mod server;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use phases::Plan;
+use server::Server;
+
+const USAGE: &str = "\
+usage: dingcal-bench [options]
+  --dingcal PATH      the dingcal binary (default: $DINGCAL_BIN, else `dingcal`
+                      beside this binary)
+  --connections N     concurrent keep-alive connections per timed phase (64)
+  --warmup SECS       unmeasured warm-up before each timed phase (1)
+  --duration SECS     measured time of each timed phase (5)
+  --events N          events created before memory is read (100000)
+  --in-flight N       concurrent CreateEvent requests while creating them (64)";
+
+fn main() -> ExitCode {
+    let (binary, plan) = match parse(std::env::args().skip(1)) {
+        Ok(Some(parsed)) => parsed,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("dingcal-bench: {e}\n{USAGE}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(&binary, &plan) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("dingcal-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the benchmark; true when every request was answered 200. Missed
+/// targets are reported but do not fail the run: they are findings.
+fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
+    // One thread for the load generator: on a small machine it shares the
+    // cores with the server, and a single thread bounds what it takes while
+    // saving the cross-thread wake-ups a work-stealing pool would add.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    eprintln!("starting {}", binary.display());
+    let server = Server::start(binary, &phases::directory())?;
+    eprintln!("dingcal pid {} on {}", server.pid, server.addr);
+    let results = runtime.block_on(phases::run(&server, plan))?;
+    let status = server.stop()?;
+    eprintln!("dingcal stopped: {status}");
+    report::print(plan, &results);
+    Ok(report::errors(&results) == 0)
+}
+
+/// The binary and the plan from the command line; `None` when help was asked.
+fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan)>, String> {
+    let mut binary = None;
+    let mut plan = Plan {
+        connections: 64,
+        warmup: Duration::from_secs(1),
+        duration: Duration::from_secs(5),
+        events: 100_000,
+        in_flight: 64,
+    };
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--dingcal" => binary = Some(PathBuf::from(value)),
+            "--connections" => plan.connections = positive(&flag, &value)?,
+            "--warmup" => plan.warmup = seconds(&flag, &value)?,
+            "--duration" => plan.duration = seconds(&flag, &value)?,
+            "--events" => plan.events = positive(&flag, &value)?,
+            "--in-flight" => plan.in_flight = positive(&flag, &value)?,
+            _ => return Err(format!("unknown option {flag}")),
+        }
+    }
+    if plan.duration.is_zero() {
+        return Err("--duration must be more than 0".into());
+    }
+    let binary = match binary.or_else(|| std::env::var_os("DINGCAL_BIN").map(PathBuf::from)) {
+        Some(path) => path,
+        // `cargo build --release` puts both binaries in the same folder.
+        None => std::env::current_exe()
+            .map_err(|e| format!("cannot locate this binary: {e}"))?
+            .with_file_name("dingcal"),
+    };
+    Ok(Some((binary, plan)))
+}
+
+fn positive<T: std::str::FromStr + Default + PartialEq>(
+    flag: &str,
+    value: &str,
+) -> Result<T, String> {
+    value
+        .parse()
+        .ok()
+        .filter(|n| *n != T::default())
+        .ok_or_else(|| format!("{flag} takes a whole number above 0, got {value:?}"))
+}
+
+fn seconds(flag: &str, value: &str) -> Result<Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{flag} takes a number of seconds, got {value:?}"))
+}

@@ -1,0 +1,256 @@
+//! The people and events the benchmark uses, and its phases in order: the
+//! timed request mixes, then the memory measurement.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::load::{Call, Conn, Measured, Target, Until, drive};
+use crate::procfs::{self, CpuClocks};
+use crate::server::Server;
+
+const CORP_ID: &str = "bench-corp";
+const APP_KEY: &str = "bench-app";
+const APP_SECRET: &str = "bench-secret";
+const ORGANIZER: &str = "bench-organizer";
+/// Users besides the organizer: enough for the 5,000-attendee event and one
+/// more.
+const USERS: usize = 5_001;
+/// The largest event the API allows (attendees besides the organizer).
+const BIG_EVENT_ATTENDEES: usize = 5_000;
+/// The most attendees CreateEvent and AddAttendee take per call.
+const ATTENDEES_PER_CALL: usize = 500;
+
+/// How a run is shaped.
+pub struct Plan {
+    pub connections: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+    pub events: u64,
+    pub in_flight: usize,
+}
+
+/// Every figure of one run.
+pub struct Results {
+    pub healthz: Measured,
+    pub get_event: Measured,
+    pub respond_2: Measured,
+    pub patch_event: Measured,
+    pub respond_5000: Measured,
+    pub create_events: Measured,
+    pub rss_before_mib: f64,
+    pub rss_after_mib: f64,
+}
+
+fn user(i: usize) -> String {
+    format!("bench-user-{i:04}")
+}
+
+/// The directory file: one org, the organizer and `USERS` others, one app
+/// that may read and write events.
+pub fn directory() -> String {
+    let mut toml = format!(
+        "[[orgs]]\ncorp_id = \"{CORP_ID}\"\nname = \"Bench\"\n\n\
+         [[orgs.apps]]\napp_key = \"{APP_KEY}\"\napp_secret = \"{APP_SECRET}\"\n\
+         permissions = [\"Calendar.Event.Read\", \"Calendar.Event.Write\"]\n\n\
+         [[orgs.users]]\nunion_id = \"{ORGANIZER}\"\nname = \"Organizer\"\n"
+    );
+    for i in 0..USERS {
+        toml.push_str(&format!(
+            "\n[[orgs.users]]\nunion_id = \"{}\"\nname = \"User {i}\"\n",
+            user(i)
+        ));
+    }
+    toml
+}
+
+fn events_path(owner: &str) -> String {
+    format!("/v1.0/calendar/users/{owner}/calendars/primary/events")
+}
+
+fn event_path(owner: &str, event: &str) -> String {
+    format!("{}/{event}", events_path(owner))
+}
+
+/// A CreateEvent body: a one-hour event on `day` of December 2026.
+fn new_event(summary: &str, day: u64, hour: u64, attendees: &[String]) -> Bytes {
+    let at = |h: u64| {
+        json!({
+            "dateTime": format!("2026-12-{day:02}T{h:02}:00:00+08:00"),
+            "timeZone": "Asia/Shanghai",
+        })
+    };
+    let attendees: Vec<Value> = attendees.iter().map(|id| json!({ "id": id })).collect();
+    let body = json!({
+        "summary": summary,
+        "start": at(hour),
+        "end": at(hour + 1),
+        "attendees": attendees,
+    });
+    Bytes::from(body.to_string())
+}
+
+fn respond_body(accept: bool) -> Bytes {
+    let status = if accept { "accepted" } else { "declined" };
+    Bytes::from(json!({ "responseStatus": status }).to_string())
+}
+
+fn field(body: &[u8], name: &str) -> Result<String, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("{name}: {e}"))?;
+    value[name]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("no {name} in {}", String::from_utf8_lossy(body)))
+}
+
+/// Gets an access token for the bench app.
+async fn token(target: Arc<Target>) -> Result<String, String> {
+    let mut conn = Conn::open(target).await?;
+    let body = json!({ "appKey": APP_KEY, "appSecret": APP_SECRET }).to_string();
+    let answer = conn
+        .expect_ok(&Call::post("/v1.0/oauth2/accessToken", body))
+        .await?;
+    field(&answer, "accessToken")
+}
+
+/// Creates an event organized by `ORGANIZER` with `attendees`, the first 500
+/// in CreateEvent and the rest in AddAttendee batches of 500, as a client
+/// must; returns its id.
+async fn create_event(
+    conn: &mut Conn,
+    summary: &str,
+    attendees: &[String],
+) -> Result<String, String> {
+    let mut batches = attendees.chunks(ATTENDEES_PER_CALL);
+    let first = batches.next().unwrap_or_default();
+    let created = conn
+        .expect_ok(&Call::post(
+            &events_path(ORGANIZER),
+            new_event(summary, 1, 10, first),
+        ))
+        .await?;
+    let id = field(&created, "id")?;
+    for batch in batches {
+        let add: Vec<Value> = batch.iter().map(|id| json!({ "id": id })).collect();
+        let body = json!({ "attendeesToAdd": add }).to_string();
+        let path = format!("{}/attendees", event_path(ORGANIZER, &id));
+        conn.expect_ok(&Call::post(&path, body)).await?;
+    }
+    Ok(id)
+}
+
+/// Runs every phase against `server` and collects the figures.
+pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
+    let anonymous = Arc::new(Target::new(server.addr));
+    let target = Arc::new(anonymous.with_token(&token(anonymous.clone()).await?)?);
+    let timed = Until::Measured {
+        warmup: plan.warmup,
+        measure: plan.duration,
+    };
+    let clocks = CpuClocks::new(server.pid);
+    let phase = |name: &str| eprintln!("phase: {name}");
+
+    let mut setup = Conn::open(target.clone()).await?;
+    let small_attendees = [user(0), user(1)];
+    let small = create_event(&mut setup, "two attendees", &small_attendees).await?;
+    let big_attendees: Vec<String> = (0..BIG_EVENT_ATTENDEES).map(user).collect();
+    let big = create_event(&mut setup, "5,000 attendees", &big_attendees).await?;
+    drop(setup);
+
+    phase("healthz");
+    let call = Call::get("/healthz");
+    let healthz = drive(&target, clocks, plan.connections, timed, move |_| {
+        call.clone()
+    })
+    .await?;
+
+    phase("GetEvent, 2 attendees");
+    let call = Call::get(&event_path(ORGANIZER, &small));
+    let get_event = drive(&target, clocks, plan.connections, timed, move |_| {
+        call.clone()
+    })
+    .await?;
+
+    phase("RespondEvent, 2 attendees");
+    // One attendee answers over and over, alternating, so every request
+    // really changes the stored status.
+    let respond_path = format!("{}/respond", event_path(&small_attendees[1], &small));
+    let answers = [
+        Call::post(&respond_path, respond_body(true)),
+        Call::post(&respond_path, respond_body(false)),
+    ];
+    let respond_2 = drive(&target, clocks, plan.connections, timed, move |n| {
+        answers[(n % 2) as usize].clone()
+    })
+    .await?;
+
+    phase("PatchEvent, 2 attendees");
+    let patches = ["bench patch A", "bench patch B"]
+        .map(|summary| json!({ "id": small, "summary": summary }).to_string())
+        .map(|body| Call::put(&event_path(ORGANIZER, &small), body));
+    let patch_event = drive(&target, clocks, plan.connections, timed, move |n| {
+        patches[(n % 2) as usize].clone()
+    })
+    .await?;
+
+    phase("RespondEvent, 5,000 attendees");
+    // Request n comes from attendee n mod 5,000, so concurrent requests come
+    // from different attendees; each attendee alternates its answer from one
+    // round to the next.
+    let accept = respond_body(true);
+    let decline = respond_body(false);
+    let responders: Vec<[Call; 2]> = big_attendees
+        .iter()
+        .map(|attendee| {
+            let path = format!("{}/respond", event_path(attendee, &big));
+            [
+                Call::post(&path, accept.clone()),
+                Call::post(&path, decline.clone()),
+            ]
+        })
+        .collect();
+    let respond_5000 = drive(&target, clocks, plan.connections, timed, move |n| {
+        let count = responders.len() as u64;
+        responders[(n % count) as usize][(n / count % 2) as usize].clone()
+    })
+    .await?;
+
+    let rss_before_mib = procfs::rss_mib(server.pid)?;
+    phase(&format!("CreateEvent x {}", plan.events));
+    // Each event is organized by a different user (round robin) and has one
+    // or two attendees, spread over a month.
+    let create_events = drive(
+        &target,
+        clocks,
+        plan.in_flight,
+        Until::Count(plan.events),
+        |n| {
+            let u = n as usize;
+            let attendees: Vec<String> = (1..=1 + u % 2).map(|k| user((u + k) % USERS)).collect();
+            Call::post(
+                &events_path(&user(u % USERS)),
+                new_event(
+                    &format!("event {n}"),
+                    1 + n / 10 % 28,
+                    8 + n % 10,
+                    &attendees,
+                ),
+            )
+        },
+    )
+    .await?;
+    let rss_after_mib = procfs::rss_mib(server.pid)?;
+
+    Ok(Results {
+        healthz,
+        get_event,
+        respond_2,
+        patch_event,
+        respond_5000,
+        create_events,
+        rss_before_mib,
+        rss_after_mib,
+    })
+}

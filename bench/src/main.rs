@@ -7,6 +7,7 @@
 mod load;
 mod phases;
 mod procfs;
+mod recurrence;
 mod report;
 mod server;
 
@@ -14,11 +15,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use phases::Plan;
+use phases::{Plan, Suite};
 use server::Server;
 
 const USAGE: &str = "\
-usage: dingcal-bench [options]
+usage: dingcal-bench [lifecycle | recurrence] [options]
+  lifecycle           (default) healthz, GetEvent, RespondEvent, PatchEvent and
+                      memory after many events
+  recurrence          series expansion against python-dateutil ($PYTHON, else
+                      python3), eventsview over a week of 1,000 series and
+                      10,000 events, GetSchedule of 20 users
   --dingcal PATH      the dingcal binary (default: $DINGCAL_BIN, else `dingcal`
                       beside this binary)
   --connections N     concurrent keep-alive connections per timed phase (64)
@@ -62,11 +68,21 @@ fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
     eprintln!("starting {}", binary.display());
     let server = Server::start(binary, &phases::directory())?;
     eprintln!("dingcal pid {} on {}", server.pid, server.addr);
-    let results = runtime.block_on(phases::run(&server, plan))?;
+    let errors = match plan.suite {
+        Suite::Lifecycle => {
+            let results = runtime.block_on(phases::run(&server, plan))?;
+            report::print(plan, &results);
+            report::errors(&results)
+        }
+        Suite::Recurrence => {
+            let results = runtime.block_on(recurrence::run(&server, plan))?;
+            recurrence::print(plan, &results);
+            recurrence::errors(&results)
+        }
+    };
     let status = server.stop()?;
     eprintln!("dingcal stopped: {status}");
-    report::print(plan, &results);
-    Ok(report::errors(&results) == 0)
+    Ok(errors == 0)
 }
 
 /// The binary and the plan from the command line; `None` when help was asked.
@@ -78,10 +94,22 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
         duration: Duration::from_secs(5),
         events: 100_000,
         in_flight: 64,
+        suite: Suite::Lifecycle,
     };
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
             return Ok(None);
+        }
+        match flag.as_str() {
+            "lifecycle" => {
+                plan.suite = Suite::Lifecycle;
+                continue;
+            }
+            "recurrence" => {
+                plan.suite = Suite::Recurrence;
+                continue;
+            }
+            _ => {}
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {

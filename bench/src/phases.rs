@@ -14,17 +14,25 @@ use crate::server::Server;
 const CORP_ID: &str = "bench-corp";
 const APP_KEY: &str = "bench-app";
 const APP_SECRET: &str = "bench-secret";
-const ORGANIZER: &str = "bench-organizer";
+pub const ORGANIZER: &str = "bench-organizer";
 /// Users besides the organizer: enough for the 5,000-attendee event and one
 /// more.
-const USERS: usize = 5_001;
+pub const USERS: usize = 5_001;
 /// The largest event the API allows (attendees besides the organizer).
 const BIG_EVENT_ATTENDEES: usize = 5_000;
 /// The most attendees CreateEvent and AddAttendee take per call.
 const ATTENDEES_PER_CALL: usize = 500;
 
+/// Which benchmark a run is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Suite {
+    Lifecycle,
+    Recurrence,
+}
+
 /// How a run is shaped.
 pub struct Plan {
+    pub suite: Suite,
     pub connections: usize,
     pub warmup: Duration,
     pub duration: Duration,
@@ -44,7 +52,7 @@ pub struct Results {
     pub rss_after_mib: f64,
 }
 
-fn user(i: usize) -> String {
+pub fn user(i: usize) -> String {
     format!("bench-user-{i:04}")
 }
 
@@ -54,7 +62,7 @@ pub fn directory() -> String {
     let mut toml = format!(
         "[[orgs]]\ncorp_id = \"{CORP_ID}\"\nname = \"Bench\"\n\n\
          [[orgs.apps]]\napp_key = \"{APP_KEY}\"\napp_secret = \"{APP_SECRET}\"\n\
-         permissions = [\"Calendar.Event.Read\", \"Calendar.Event.Write\"]\n\n\
+         permissions = [\"Calendar.Event.Read\", \"Calendar.Event.Write\", \"Calendar.EventSchedule.Read\"]\n\n\
          [[orgs.users]]\nunion_id = \"{ORGANIZER}\"\nname = \"Organizer\"\n"
     );
     for i in 0..USERS {
@@ -66,11 +74,11 @@ pub fn directory() -> String {
     toml
 }
 
-fn events_path(owner: &str) -> String {
+pub fn events_path(owner: &str) -> String {
     format!("/v1.0/calendar/users/{owner}/calendars/primary/events")
 }
 
-fn event_path(owner: &str, event: &str) -> String {
+pub fn event_path(owner: &str, event: &str) -> String {
     format!("{}/{event}", events_path(owner))
 }
 
@@ -97,7 +105,7 @@ fn respond_body(accept: bool) -> Bytes {
     Bytes::from(json!({ "responseStatus": status }).to_string())
 }
 
-fn field(body: &[u8], name: &str) -> Result<String, String> {
+pub fn field(body: &[u8], name: &str) -> Result<String, String> {
     let value: Value = serde_json::from_slice(body).map_err(|e| format!("{name}: {e}"))?;
     value[name]
         .as_str()
@@ -106,7 +114,7 @@ fn field(body: &[u8], name: &str) -> Result<String, String> {
 }
 
 /// Gets an access token for the bench app.
-async fn token(target: Arc<Target>) -> Result<String, String> {
+pub async fn token(target: Arc<Target>) -> Result<String, String> {
     let mut conn = Conn::open(target).await?;
     let body = json!({ "appKey": APP_KEY, "appSecret": APP_SECRET }).to_string();
     let answer = conn

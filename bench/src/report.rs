@@ -117,7 +117,7 @@ pub fn print(plan: &Plan, results: &Results) {
     // The CPU columns show how the cores were shared: once the machine is
     // saturated, server CPU per request is what the ratios really compare.
     println!(
-        "{:<32} {:>9} {:>9} {:>7} {:>7} {:>11} {:>7} {:>7} {:>7} {:>6}",
+        "{:<36} {:>9} {:>9} {:>7} {:>7} {:>11} {:>7} {:>7} {:>7} {:>6}",
         "phase",
         "requests",
         "req/s",
@@ -139,7 +139,7 @@ pub fn print(plan: &Plan, results: &Results) {
         .chain([(create_label, &results.create_events)]);
     for (label, m) in rows {
         println!(
-            "{label:<32} {:>9} {:>9.0} {:>7.2} {:>7.2} {:>8.1} us {:>7.2} {:>7.2} {:>7.2} {:>6}",
+            "{label:<36} {:>9} {:>9.0} {:>7.2} {:>7.2} {:>8.1} us {:>7.2} {:>7.2} {:>7.2} {:>6}",
             m.requests(),
             m.rate(),
             m.quantile_ms(0.5),

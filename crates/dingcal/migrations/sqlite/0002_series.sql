@@ -12,7 +12,10 @@ ALTER TABLE attendees ADD COLUMN series_start_key INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE attendees ADD COLUMN series_end_key INTEGER NOT NULL DEFAULT 0;
 UPDATE attendees SET series_start_key = start_key,
     series_end_key = (SELECT e.end_key FROM events e WHERE e.id = attendees.event_id);
-CREATE INDEX attendees_series ON attendees (union_id, recurring, series_start_key);
+-- Covers the window queries of views and free/busy, which read thousands of
+-- these entries and only a few rows.
+CREATE INDEX attendees_series ON attendees (union_id, recurring, series_start_key, series_end_key, event_id);
+CREATE INDEX events_version ON events (id, corp_id, deleted, seq);
 
 -- What differs in one occurrence of a series: the domain's Exception as JSON.
 CREATE TABLE exceptions (

@@ -39,9 +39,21 @@ impl Origin {
     }
 
     fn suffix(self) -> String {
+        // Written out by hand: ids are made for every listed occurrence.
         match self {
-            Origin::Date(d) => d.strftime("%Y%m%d").to_string(),
-            Origin::Instant(t) => t.strftime("%Y%m%dT%H%M%SZ").to_string(),
+            Origin::Date(d) => format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()),
+            Origin::Instant(t) => {
+                let dt = t.to_zoned(TimeZone::UTC).datetime();
+                format!(
+                    "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                    dt.year(),
+                    dt.month(),
+                    dt.day(),
+                    dt.hour(),
+                    dt.minute(),
+                    dt.second()
+                )
+            }
         }
     }
 
@@ -273,20 +285,21 @@ impl Series {
         after: Option<&(i64, String)>,
         limit: usize,
     ) -> Vec<Placement> {
-        let place = |key: i64, origin: Origin| Placement {
-            key,
+        let place = |when: When, origin: Origin| Placement {
+            key: when.keys().0,
             id: InstanceId {
                 master: master.id.clone(),
                 origin,
             }
             .id(),
             origin,
+            when,
         };
         let beyond = |p: &Placement| after.is_none_or(|a| (p.key, &p.id.0) > (a.0, &a.1));
         let mut out: Vec<Placement> = self
             .origins(window)
             .filter(|o| !exceptions.contains_key(&o.key()))
-            .map(|o| place(o.key(), o))
+            .map(|o| place(self.when_at(o), o))
             .filter(|p| beyond(p))
             .take(limit)
             .collect();
@@ -301,9 +314,11 @@ impl Series {
                 Some(changed) => changed.when.clone(),
                 None => self.when_at(origin),
             };
-            let p = place(when.keys().0, origin);
-            if window.contains(&when) && beyond(&p) {
-                out.push(p);
+            if window.contains(&when) {
+                let p = place(when, origin);
+                if beyond(&p) {
+                    out.push(p);
+                }
             }
         }
         out.sort_by(|a, b| (a.key, &a.id.0).cmp(&(b.key, &b.id.0)));
@@ -340,6 +355,8 @@ pub struct Placement {
     pub key: i64,
     pub id: EventId,
     pub origin: Origin,
+    /// Its time, as its exception may have moved it.
+    pub when: When,
 }
 
 fn date_of(key: i64, zone: &TimeZone) -> Date {

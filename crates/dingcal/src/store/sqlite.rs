@@ -4,9 +4,9 @@
 //! them is answered. Reads run on a small pool of read-only connections,
 //! beside the writer, which WAL allows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Mutex, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -24,7 +24,7 @@ use crate::domain::limits::{
     ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
 };
 use crate::domain::series::{Exception, Instance, InstanceId, Origin, Series};
-use crate::domain::time::Window;
+use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 
@@ -52,6 +52,90 @@ pub struct SqliteStore {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Option<ReadPool>,
+    series: Arc<SeriesCache>,
+}
+
+/// Series masters as expanded, with their exceptions, by id. An entry holds
+/// for the change sequence number it was read at: every write to a series,
+/// or to one of its occurrences, stamps a new one. Listings read thousands of
+/// series; this keeps them from parsing each every time.
+#[derive(Default)]
+struct SeriesCache {
+    entries: Mutex<HashMap<EventId, Arc<CachedSeries>>>,
+}
+
+struct CachedSeries {
+    seq: i64,
+    master: Event,
+    series: Series,
+    exceptions: BTreeMap<i64, Exception>,
+}
+
+/// Beyond this many cached series the cache starts over (dingcal's choice:
+/// a few tens of MB at most).
+const SERIES_CACHE_MAX: usize = 20_000;
+
+impl SeriesCache {
+    /// The series `id` as of change `seq`, from the cache or read anew.
+    /// The series named by (id, change seq), from the cache or read anew,
+    /// in the order asked; series no longer recurring are left out. The
+    /// lock is taken once for all the hits.
+    fn get_all(
+        &self,
+        conn: &Connection,
+        wanted: Vec<(String, i64)>,
+    ) -> ApiResult<Vec<Arc<CachedSeries>>> {
+        let mut found = Vec::with_capacity(wanted.len());
+        let mut missing = Vec::new();
+        {
+            let entries = self.entries.lock().expect("series cache poisoned");
+            for (id, seq) in wanted {
+                let id = EventId(id);
+                match entries.get(&id) {
+                    Some(hit) if hit.seq == seq => found.push(hit.clone()),
+                    _ => missing.push((id, seq)),
+                }
+            }
+        }
+        for (id, seq) in missing {
+            found.extend(self.get(conn, &id, seq)?);
+        }
+        Ok(found)
+    }
+
+    fn get(
+        &self,
+        conn: &Connection,
+        id: &EventId,
+        seq: i64,
+    ) -> ApiResult<Option<Arc<CachedSeries>>> {
+        if let Some(hit) = self.entries.lock().expect("series cache poisoned").get(id) {
+            if hit.seq == seq {
+                return Ok(Some(hit.clone()));
+            }
+        }
+        let body: Option<String> = conn
+            .prepare_cached("SELECT body FROM events WHERE id = ?1")?
+            .query_row([id.as_str()], |r| r.get(0))
+            .optional()?;
+        let Some(body) = body else { return Ok(None) };
+        let master: Event = serde_json::from_str(&body)?;
+        let Some(series) = Series::of(&master)? else {
+            return Ok(None);
+        };
+        let entry = Arc::new(CachedSeries {
+            seq,
+            exceptions: exceptions_of(conn, id)?,
+            master,
+            series,
+        });
+        let mut entries = self.entries.lock().expect("series cache poisoned");
+        if entries.len() >= SERIES_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(id.clone(), entry.clone());
+        Ok(Some(entry))
+    }
 }
 
 struct ReadPool {
@@ -115,6 +199,7 @@ impl SqliteStore {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: None,
+            series: Arc::default(),
         })
     }
 
@@ -1248,6 +1333,7 @@ impl Store for SqliteStore {
         caller: UnionId,
         query: ListEvents,
     ) -> ApiResult<Page<EventView>> {
+        let cache = self.series.clone();
         self.read(move |conn| {
             let w = query.window;
             let limit = query.max_results + 1;
@@ -1262,6 +1348,7 @@ impl Store for SqliteStore {
                 .prepare_cached(
                     "SELECT e.body FROM attendees a JOIN events e ON e.id = a.event_id
                      WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.deleted = 0 AND a.recurring = 0
+                       AND a.start_key >= min(?3, ?5) AND a.start_key < max(?4, ?6)
                        AND ((a.all_day = 0 AND a.start_key >= ?3 AND a.start_key < ?4)
                          OR (a.all_day = 1 AND a.start_key >= ?5 AND a.start_key < ?6))
                        AND (a.start_key, a.event_id) > (?7, ?8)
@@ -1288,28 +1375,25 @@ impl Store for SqliteStore {
             // bounds hold both the instant and the wall-clock forms.
             let lo = w.instant.0.min(w.floating.0);
             let hi = w.instant.1.max(w.floating.1);
-            let masters: Vec<String> = conn
+            let masters: Vec<(String, i64)> = conn
                 .prepare_cached(
-                    "SELECT e.body FROM attendees a JOIN events e ON e.id = a.event_id
+                    "SELECT e.id, e.seq FROM attendees a JOIN events e ON e.id = a.event_id
                      WHERE a.union_id = ?1 AND a.recurring = 1 AND a.series_start_key < ?3 AND a.series_end_key > ?4
                        AND e.corp_id = ?2 AND e.deleted = 0",
                 )?
-                .query_map(params![caller.as_str(), corp_id.as_str(), hi, lo], |r| r.get(0))?
+                .query_map(params![caller.as_str(), corp_id.as_str(), hi, lo], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
             let after = query.after.as_ref().map(|c| (c.start_key, c.event_id.clone()));
             let mut series_list = Vec::new();
-            for body in masters {
-                let master: Event = serde_json::from_str(&body)?;
-                let Some(series) = Series::of(&master)? else { continue };
-                let exceptions = exceptions_of(conn, &master.id)?;
-                let placed = series.placements(&master, &exceptions, &w, after.as_ref(), limit);
+            for entry in cache.get_all(conn, masters)? {
+                let placed = entry.series.placements(&entry.master, &entry.exceptions, &w, after.as_ref(), limit);
                 if placed.is_empty() {
                     continue;
                 }
                 for p in placed {
-                    picks.push((p.key, p.id.0.clone(), Pick::Occurrence(series_list.len(), p.origin)));
+                    picks.push((p.key, p.id.0, Pick::Occurrence(series_list.len(), p.origin)));
                 }
-                series_list.push((master, series, exceptions, None));
+                series_list.push((entry, None));
             }
             picks.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
             picks.truncate(limit);
@@ -1317,12 +1401,12 @@ impl Store for SqliteStore {
                 match pick {
                     Pick::Single(event) => views.push(view(conn, *event, query.max_attendees)?),
                     Pick::Occurrence(i, origin) => {
-                        let (master, series, exceptions, attendees) = &mut series_list[i];
+                        let (entry, attendees) = &mut series_list[i];
                         let built = occurrence_view(
                             conn,
-                            master,
-                            series,
-                            exceptions,
+                            &entry.master,
+                            &entry.series,
+                            &entry.exceptions,
                             origin,
                             attendees,
                             query.max_attendees,
@@ -1355,6 +1439,7 @@ impl Store for SqliteStore {
             let mut stmt = conn.prepare_cached(
                 "SELECT e.body, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
                  WHERE a.union_id = ?1 AND e.corp_id = ?2 AND (?3 OR e.deleted = 0)
+                   AND a.start_key >= min(?4, ?6) AND a.start_key < max(?5, ?7)
                    AND ((a.all_day = 0 AND a.start_key >= ?4 AND a.start_key < ?5)
                      OR (a.all_day = 1 AND a.start_key >= ?6 AND a.start_key < ?7))
                    AND (a.start_key, a.event_id) > (?8, ?9)
@@ -1483,49 +1568,58 @@ impl Store for SqliteStore {
     }
 
     async fn busy(&self, corp_id: CorpId, user: UnionId, window: Window) -> ApiResult<Vec<Busy>> {
+        let cache = self.series.clone();
         self.read(move |conn| {
             // Loose bounds first (both key forms), the exact overlap after.
             let lo = window.instant.0.min(window.floating.0);
             let hi = window.instant.1.max(window.floating.1);
-            let rows: Vec<(String, String, bool)> = conn
+            // The index alone says which entries overlap; only those rows are read.
+            let candidates: Vec<(String, bool)> = conn
                 .prepare_cached(
-                    "SELECT e.body, a.response_status, a.recurring FROM attendees a JOIN events e ON e.id = a.event_id
-                     WHERE a.union_id = ?1 AND a.series_start_key < ?3 AND a.series_end_key > ?4
-                       AND e.corp_id = ?2 AND e.deleted = 0",
+                    "SELECT event_id, recurring FROM attendees
+                     WHERE union_id = ?1 AND series_start_key < ?2 AND series_end_key > ?3",
                 )?
-                .query_map(params![user.as_str(), corp_id.as_str(), hi, lo], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
+                .query_map(params![user.as_str(), hi, lo], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
+            let mut version = conn.prepare_cached(
+                "SELECT e.seq, a.response_status FROM events e JOIN attendees a ON a.event_id = e.id AND a.union_id = ?3
+                 WHERE e.id = ?1 AND e.corp_id = ?2 AND e.deleted = 0",
+            )?;
+            let mut rows: Vec<(String, i64, String, bool)> = Vec::with_capacity(candidates.len());
+            for (id, recurring) in candidates {
+                let found: Option<(i64, String)> = version
+                    .query_row(params![id, corp_id.as_str(), user.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((seq, status)) = found {
+                    rows.push((id, seq, status, recurring));
+                }
+            }
             let mut busy = Vec::new();
-            let mut take = |event: &Event, status: ResponseStatus| {
-                if status != ResponseStatus::Declined
-                    && event.free_busy_status.as_deref() != Some("free")
-                    && window.overlaps(&event.when)
-                {
+            let mut take = |when: &When, free: bool, status: ResponseStatus| {
+                if status != ResponseStatus::Declined && !free && window.overlaps(when) {
                     busy.push(Busy {
-                        when: event.when.clone(),
+                        when: when.clone(),
                         tentative: status == ResponseStatus::Tentative,
                     });
                 }
             };
-            for (body, status, recurring) in rows {
-                let event: Event = serde_json::from_str(&body)?;
+            let is_free = |e: &Event| e.free_busy_status.as_deref() == Some("free");
+            for (id, seq, status, recurring) in rows {
+                let id = EventId(id);
                 let status = ResponseStatus::parse(Some(&status)).unwrap_or(ResponseStatus::NeedsAction);
-                let series = if recurring { Series::of(&event)? } else { None };
-                let Some(series) = series else {
-                    take(&event, status);
+                if !recurring {
+                    if let Some((stored, _)) = load_event(conn, &corp_id, &user, &id)? {
+                        take(&stored.event.when, is_free(&stored.event), status);
+                    }
                     continue;
-                };
-                let exceptions = exceptions_of(conn, &event.id)?;
-                let reach = window.widened(series.length_seconds());
-                for instance in series.instances(&event, &exceptions, &reach, None, BUSY_PER_SERIES_MAX) {
-                    let own = exceptions
-                        .get(&instance.origin.key())
-                        .and_then(|x| x.responses.get(&user))
-                        .copied()
-                        .unwrap_or(status);
-                    take(&instance.event, own);
+                }
+                let Some(entry) = cache.get(conn, &id, seq)? else { continue };
+                let reach = window.widened(entry.series.length_seconds());
+                for p in entry.series.placements(&entry.master, &entry.exceptions, &reach, None, BUSY_PER_SERIES_MAX) {
+                    let exception = entry.exceptions.get(&p.origin.key());
+                    let own = exception.and_then(|x| x.responses.get(&user)).copied().unwrap_or(status);
+                    let free = exception.and_then(|x| x.event.as_ref()).map_or(is_free(&entry.master), is_free);
+                    take(&p.when, free, own);
                 }
             }
             busy.sort_by_key(|b| b.when.keys());

@@ -53,7 +53,6 @@ CREATE TABLE attendees (
     response_status TEXT NOT NULL,
     all_day         INTEGER NOT NULL,
     start_key       INTEGER NOT NULL,
-    seq             INTEGER NOT NULL,
     PRIMARY KEY (event_id, union_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX attendees_in_order ON attendees (event_id, position);
@@ -63,6 +62,7 @@ CREATE TABLE idempotency (
     app_key    TEXT NOT NULL,
     token      TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
+    request    TEXT NOT NULL, -- method and path of the first request
     outcome    TEXT NOT NULL,
     PRIMARY KEY (app_key, token)
 ) WITHOUT ROWID;

@@ -109,6 +109,25 @@ fn check_per_call(field: &str, n: usize) -> ApiResult<()> {
     Ok(())
 }
 
+/// Only the organizer changes an event, its attendees or one occurrence.
+pub fn check_organizer(me: &Attendee) -> ApiResult<()> {
+    if me.is_organizer {
+        Ok(())
+    } else {
+        Err(ApiError::not_organizer())
+    }
+}
+
+/// The organizer stays on their event.
+pub fn check_removal(organizer: &UnionId, ids: &[UnionId]) -> ApiResult<()> {
+    if ids.contains(organizer) {
+        return Err(ApiError::invalid_parameter(
+            "The organizer cannot be removed from the attendees",
+        ));
+    }
+    Ok(())
+}
+
 /// An event holds at most 5,000 attendees besides its organizer.
 pub fn check_event_total(total: usize) -> ApiResult<()> {
     if total > ATTENDEES_PER_EVENT {

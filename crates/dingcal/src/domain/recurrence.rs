@@ -5,7 +5,6 @@ use dingcal_recur::{Index, Pattern as RulePattern, Range as RuleRange, Rule, Wee
 use jiff::civil::{Date, Weekday};
 use serde::{Deserialize, Serialize};
 
-use super::time::When;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,11 +134,7 @@ impl Recurrence {
                         "Recurrence range endDate is required for type endDate",
                     )
                 })?;
-                if end.parse::<jiff::Timestamp>().is_err()
-                    && end.parse::<jiff::civil::Date>().is_err()
-                {
-                    return Err(ApiError::bad_timestamp("Recurrence range endDate", end));
-                }
+                end_date(end)?;
             }
             "numbered" if range.number_of_occurrences.is_none() => {
                 return Err(ApiError::invalid_parameter(
@@ -158,9 +153,9 @@ impl Recurrence {
 }
 
 impl Recurrence {
-    /// The rule this recurrence stands for, for a series whose first
-    /// occurrence is `when`. The recurrence must have been validated.
-    pub fn rule(&self, when: &When) -> ApiResult<Rule> {
+    /// The rule this recurrence stands for. The recurrence must have been
+    /// validated.
+    pub fn rule(&self) -> ApiResult<Rule> {
         let invalid = || ApiError::invalid_parameter("Recurrence is not valid");
         let (pattern, range) = self
             .pattern
@@ -202,10 +197,9 @@ impl Recurrence {
             _ => return Err(invalid()),
         };
         let rule_range = match range.kind.as_deref() {
-            Some("endDate") => RuleRange::EndDate(end_date(
-                range.end_date.as_deref().unwrap_or_default(),
-                when,
-            )?),
+            Some("endDate") => {
+                RuleRange::EndDate(end_date(range.end_date.as_deref().unwrap_or_default())?)
+            }
             Some("numbered") => RuleRange::Numbered(
                 range
                     .number_of_occurrences
@@ -228,22 +222,12 @@ fn weekday(name: &str) -> Option<Weekday> {
     Some(Weekday::Sunday.wrapping_add(i as i64))
 }
 
-/// The last day a series may have an occurrence: endDate's own date, read
-/// in the series' zone when it is an instant.
-fn end_date(value: &str, when: &When) -> ApiResult<Date> {
-    if let Ok(date) = value.parse::<Date>() {
-        return Ok(date);
-    }
-    let at: jiff::Timestamp = value
-        .parse()
-        .map_err(|_| ApiError::bad_timestamp("Recurrence range endDate", value))?;
-    let zone = match when {
-        When::Timed { time_zone, .. } => {
-            jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
-        }
-        When::AllDay { .. } => jiff::tz::TimeZone::UTC,
-    };
-    Ok(at.to_zoned(zone).date())
+/// The last day a series may have an occurrence: the date endDate names,
+/// as written (an instant's own offset says which day the client meant).
+fn end_date(value: &str) -> ApiResult<Date> {
+    jiff::fmt::temporal::Pieces::parse(value)
+        .map(|p| p.date())
+        .map_err(|_| ApiError::bad_timestamp("Recurrence range endDate", value))
 }
 
 fn one_of<'a>(field: &str, value: Option<&str>, allowed: &[&'a str]) -> ApiResult<&'a str> {

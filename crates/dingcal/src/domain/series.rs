@@ -136,7 +136,7 @@ impl Series {
         let Some(recurrence) = &event.recurrence else {
             return Ok(None);
         };
-        let rule = recurrence.rule(&event.when)?;
+        let rule = recurrence.rule()?;
         let series = match &event.when {
             When::AllDay { start, end } => Series {
                 rule,
@@ -229,21 +229,37 @@ impl Series {
             .take_while(move |o| o.key() < keys.1)
     }
 
-    /// The end key of the series' last occurrence, or `i64::MAX` when it
-    /// has no end. Bounded: a series with an end date far away is walked to
-    /// it only as far as the expansion goes.
+    /// A key no occurrence of the series ends after: `i64::MAX` without an
+    /// end; past the end date's last moment with one (no walk, however far
+    /// the date); the last occurrence's end for a count (at most 99 of them).
     pub fn last_end_key(&self) -> i64 {
-        if self.rule.range() == dingcal_recur::Range::NoEnd {
-            return i64::MAX;
-        }
         let first = match &self.start {
             Start::AllDay(d) => *d,
             Start::Timed { at, .. } => at.date(),
         };
-        occurrences(&self.rule, &self.start, first)
-            .filter_map(|o| self.origin(o))
-            .last()
-            .map_or(i64::MIN, |o| self.when_at(o).keys().1)
+        match self.rule.range() {
+            dingcal_recur::Range::NoEnd => i64::MAX,
+            dingcal_recur::Range::EndDate(end) => {
+                // The day after the end date, read as UTC; a zone's day ends
+                // at most 14 hours after UTC's. (Loose: it only picks which
+                // series a window query expands.)
+                let Ok(after) = end.checked_add(Span::new().days(1)) else {
+                    return i64::MAX;
+                };
+                When::AllDay {
+                    start: after,
+                    end: after,
+                }
+                .keys()
+                .0
+                .saturating_add(14 * 3_600)
+                .saturating_add(self.length_seconds())
+            }
+            dingcal_recur::Range::Numbered(_) => occurrences(&self.rule, &self.start, first)
+                .filter_map(|o| self.origin(o))
+                .last()
+                .map_or(i64::MIN, |o| self.when_at(o).keys().1),
+        }
     }
 
     /// The occurrence named by `origin`, as it stands with its exception.
@@ -296,6 +312,8 @@ impl Series {
             when,
         };
         let beyond = |p: &Placement| after.is_none_or(|a| (p.key, &p.id.0) > (a.0, &a.1));
+        // Nothing before the cursor is listed: the expansion starts there.
+        let window = &after.map_or(*window, |(key, _)| window.from_key(*key));
         let mut out: Vec<Placement> = self
             .origins(window)
             .filter(|o| !exceptions.contains_key(&o.key()))
@@ -324,21 +342,6 @@ impl Series {
         out.sort_by(|a, b| (a.key, &a.id.0).cmp(&(b.key, &b.id.0)));
         out.truncate(limit);
         out
-    }
-
-    /// The occurrences [`Series::placements`] names, built.
-    pub fn instances(
-        &self,
-        master: &Event,
-        exceptions: &BTreeMap<i64, Exception>,
-        window: &Window,
-        after: Option<&(i64, String)>,
-        limit: usize,
-    ) -> Vec<Instance> {
-        self.placements(master, exceptions, window, after, limit)
-            .into_iter()
-            .filter_map(|p| self.instance(master, p.origin, exceptions.get(&p.origin.key())))
-            .collect()
     }
 
     fn origin_of_key(&self, master: &Event, key: i64) -> Option<Origin> {

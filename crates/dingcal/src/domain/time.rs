@@ -227,6 +227,14 @@ impl Window {
         start < hi && end > lo
     }
 
+    /// The window, starting no earlier than `key` (in both forms).
+    pub fn from_key(&self, key: i64) -> Window {
+        Window {
+            instant: (self.instant.0.max(key), self.instant.1),
+            floating: (self.floating.0.max(key), self.floating.1),
+        }
+    }
+
     /// The window with its start moved `seconds` earlier.
     pub fn widened(&self, seconds: i64) -> Window {
         Window {
@@ -268,10 +276,16 @@ pub fn format_instant(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A date's midnight read as UTC, in seconds; the last days jiff can hold
+/// as a date but not as an instant saturate to the largest instant.
 fn floating_seconds(date: Date) -> i64 {
     date.to_zoned(TimeZone::UTC)
         .map(|z| z.timestamp().as_second())
-        .unwrap_or_default()
+        .unwrap_or(if date.year() > 0 {
+            Timestamp::MAX.as_second()
+        } else {
+            Timestamp::MIN.as_second()
+        })
 }
 
 fn date_wire(date: Date) -> EventTime {

@@ -32,7 +32,7 @@ async fn add_attendees(
     State(state): State<Arc<AppState>>,
     access: Access<Write>,
     path: CalendarPath,
-    ClientToken(client_token): ClientToken,
+    client_token: ClientToken,
     Json(body): Json<Option<AddAttendeeRequest>>,
 ) -> ApiResult<()> {
     let caller = state.calendar_owner(&access.grant, &path)?;
@@ -53,7 +53,7 @@ async fn remove_attendees(
     State(state): State<Arc<AppState>>,
     access: Access<Write>,
     path: CalendarPath,
-    ClientToken(client_token): ClientToken,
+    client_token: ClientToken,
     Json(body): Json<Option<RemoveAttendeeRequest>>,
 ) -> ApiResult<()> {
     let caller = state.calendar_owner(&access.grant, &path)?;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::domain::limits::BODY_MAX_BYTES;
-use crate::error::{ApiError, Status};
+use crate::error::ApiError;
 
 pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";
 /// The longest a request may take (dingcal's choice).
@@ -144,10 +144,4 @@ pub async fn no_route() -> ApiError {
 /// For known paths asked with a method they do not take.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
-}
-
-impl From<Status> for StatusCode {
-    fn from(s: Status) -> StatusCode {
-        StatusCode::from_u16(s as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
 }

@@ -146,15 +146,23 @@ impl<S: Send + Sync> FromRequestParts<S> for CalendarPath {
     }
 }
 
-/// The optional `x-client-token` header.
-pub struct ClientToken(pub Option<String>);
+/// The optional `x-client-token` header, and the request it came with
+/// (method and path), which a replay must repeat.
+pub struct ClientToken {
+    pub token: Option<String>,
+    pub request: String,
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let request = format!("{} {}", parts.method, parts.uri.path());
         let Some(value) = parts.headers.get("x-client-token") else {
-            return Ok(ClientToken(None));
+            return Ok(ClientToken {
+                token: None,
+                request,
+            });
         };
         let value = value
             .to_str()
@@ -163,8 +171,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientToken {
         if value.len() > crate::domain::limits::SHORT_STRING_MAX {
             return Err(ApiError::invalid_parameter("x-client-token is too long"));
         }
-        Ok(ClientToken(
-            Some(value.to_string()).filter(|v| !v.is_empty()),
-        ))
+        Ok(ClientToken {
+            token: Some(value.to_string()).filter(|v| !v.is_empty()),
+            request,
+        })
     }
 }

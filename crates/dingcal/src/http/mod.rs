@@ -24,7 +24,7 @@ use crate::directory::{Directory, Grant};
 use crate::domain::{UnionId, check_calendar_id, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IdempotencyKey, Store, WriteMeta};
-use extract::{Access, CalendarPath};
+use extract::{Access, CalendarPath, ClientToken};
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -108,11 +108,12 @@ impl AppState {
         &self,
         access: &Access<P>,
         caller: UnionId,
-        client_token: Option<String>,
+        client_token: ClientToken,
     ) -> ApiResult<(WriteMeta, InFlight<'_>)> {
-        let key = client_token.map(|token| IdempotencyKey {
+        let key = client_token.token.map(|token| IdempotencyKey {
             app_key: access.grant.app_key.clone(),
             token,
+            request: client_token.request,
         });
         if let Some(key) = &key {
             let mut in_flight = self.in_flight.lock().expect("in-flight set poisoned");

@@ -23,7 +23,7 @@ async fn respond_event(
     State(state): State<Arc<AppState>>,
     access: Access<Write>,
     path: CalendarPath,
-    ClientToken(client_token): ClientToken,
+    client_token: ClientToken,
     Json(body): Json<Option<RespondEventRequest>>,
 ) -> ApiResult<()> {
     let caller = state.calendar_owner(&access.grant, &path)?;

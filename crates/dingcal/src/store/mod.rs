@@ -29,6 +29,9 @@ pub struct WriteMeta {
 pub struct IdempotencyKey {
     pub app_key: String,
     pub token: String,
+    /// The request's method and path: the same token on another request is
+    /// refused rather than answered with the first one's outcome.
+    pub request: String,
 }
 
 /// What a write answered; kept with its x-client-token so that a replay

@@ -18,7 +18,9 @@ use super::{
     Outcome, Page, Store, SyncToken, WriteMeta, encode_position,
 };
 use crate::directory::{App, DirectoryFile, Org, User};
-use crate::domain::attendee::{Attendee, Invitee, ResponseStatus, check_event_total};
+use crate::domain::attendee::{
+    Attendee, Invitee, ResponseStatus, check_event_total, check_organizer, check_removal,
+};
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::limits::{
     ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
@@ -248,16 +250,12 @@ impl SqliteStore {
         let conn = pool.take()?;
         // One read transaction for all the statements of a request: each
         // statement outside one would take and drop the shared lock itself.
-        // BEGIN and COMMIT are cached statements, parsed once.
-        let result = conn
-            .prepare_cached("BEGIN")
-            .and_then(|mut begin| begin.execute([]))
-            .map_err(ApiError::from)
-            .and_then(|_| {
-                let result = f(&conn);
-                conn.prepare_cached("COMMIT")?.execute([])?;
-                result
-            });
+        // BEGIN and COMMIT are cached statements, parsed once. A connection
+        // whose BEGIN or COMMIT failed is dropped, not pooled: it could be
+        // left inside a transaction, holding an old snapshot.
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        let result = f(&conn);
+        conn.prepare_cached("COMMIT")?.execute([])?;
         pool.give_back(conn);
         result
     }
@@ -277,14 +275,28 @@ impl Drop for SqliteStore {
     }
 }
 
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let applied: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for sql in MIGRATIONS.iter().skip(applied) {
-        tx.execute_batch(sql)?;
+/// Applies the migrations the database lacks, in one transaction; refuses a
+/// database a newer dingcal has migrated further.
+fn migrate(conn: &mut Connection) -> Result<(), String> {
+    let sql = |e: rusqlite::Error| e.to_string();
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    let applied: usize = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    if applied > MIGRATIONS.len() {
+        return Err(format!(
+            "the database has schema version {applied}, newer than this dingcal's {}",
+            MIGRATIONS.len()
+        ));
     }
-    tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
-    tx.commit()
+    for step in MIGRATIONS.iter().skip(applied) {
+        tx.execute_batch(step).map_err(sql)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len())
+        .map_err(sql)?;
+    tx.commit().map_err(sql)
 }
 
 fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
@@ -362,26 +374,43 @@ fn once(
     f: impl FnOnce(&Connection) -> ApiResult<Outcome>,
 ) -> ApiResult<Outcome> {
     let now = meta.now.as_second();
-    if let Some(IdempotencyKey { app_key, token }) = &meta.idempotency {
-        let stored: Option<String> = conn
+    if let Some(IdempotencyKey {
+        app_key,
+        token,
+        request,
+    }) = &meta.idempotency
+    {
+        let stored: Option<(String, String)> = conn
             .prepare_cached(
-                "SELECT outcome FROM idempotency WHERE app_key = ?1 AND token = ?2 AND expires_at > ?3",
+                "SELECT request, outcome FROM idempotency WHERE app_key = ?1 AND token = ?2 AND expires_at > ?3",
             )?
-            .query_row(params![app_key, token, now], |r| r.get(0))
+            .query_row(params![app_key, token, now], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        if let Some(stored) = stored {
-            return Ok(serde_json::from_str(&stored)?);
+        if let Some((first, outcome)) = stored {
+            if &first != request {
+                return Err(ApiError::invalid_parameter(
+                    "x-client-token was first used for another request",
+                ));
+            }
+            return Ok(serde_json::from_str(&outcome)?);
         }
     }
     let outcome = f(conn)?;
-    if let Some(IdempotencyKey { app_key, token }) = &meta.idempotency {
+    if let Some(IdempotencyKey {
+        app_key,
+        token,
+        request,
+    }) = &meta.idempotency
+    {
         conn.prepare_cached(
-            "INSERT OR REPLACE INTO idempotency (app_key, token, expires_at, outcome) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR REPLACE INTO idempotency (app_key, token, expires_at, request, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![
             app_key,
             token,
             now + IDEMPOTENCY_TTL_SECONDS,
+            request,
             serde_json::to_string(&outcome)?
         ])?;
     }
@@ -488,13 +517,9 @@ fn attendees_page(
 }
 
 fn view(conn: &Connection, event: Event, max_attendees: usize) -> ApiResult<EventView> {
-    let attendees = attendees_page(conn, &event.id, -1, max_attendees)?
-        .into_iter()
-        .map(|(_, a)| a)
-        .collect();
     Ok(EventView {
+        attendees: attendees_of(conn, &event.id, max_attendees)?,
         event,
-        attendees,
         series: None,
     })
 }
@@ -523,16 +548,14 @@ fn seen_by(stored: StoredEvent, me: Option<Attendee>) -> ApiResult<(StoredEvent,
 /// The event, if the caller is its organizer.
 fn organized(conn: &Connection, meta: &WriteMeta, id: &EventId) -> ApiResult<StoredEvent> {
     let (stored, me) = visible(conn, &meta.corp_id, &meta.caller, id)?;
-    if !me.is_organizer {
-        return Err(ApiError::not_organizer());
-    }
+    check_organizer(&me)?;
     Ok(stored)
 }
 
 /// Where an event stands in listings: its start key, whether it masters a
 /// series, and the span of all its occurrences, moved ones included.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Placement {
+struct Extent {
     start_key: i64,
     end_key: i64,
     recurring: bool,
@@ -540,10 +563,10 @@ struct Placement {
     series_end_key: i64,
 }
 
-fn placement(conn: &Connection, event: &Event) -> ApiResult<Placement> {
+fn extent(conn: &Connection, event: &Event) -> ApiResult<Extent> {
     let (start_key, end_key) = event.when.keys();
     let Some(series) = Series::of(event)? else {
-        return Ok(Placement {
+        return Ok(Extent {
             start_key,
             end_key,
             recurring: false,
@@ -560,7 +583,7 @@ fn placement(conn: &Connection, event: &Event) -> ApiResult<Placement> {
         lo = lo.min(s);
         hi = hi.max(e);
     }
-    Ok(Placement {
+    Ok(Extent {
         start_key,
         end_key,
         recurring: true,
@@ -576,7 +599,7 @@ fn save_event(
     seq: i64,
 ) -> ApiResult<()> {
     let e = &stored.event;
-    let p = placement(conn, e)?;
+    let p = extent(conn, e)?;
     conn.prepare_cached(
         "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body, recurring, series_start_key, series_end_key)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -607,11 +630,11 @@ fn save_event(
 
 /// Copies the event's placement onto its attendee rows, after its time or
 /// recurrence changed.
-fn place_attendees(conn: &Connection, event: &Event, seq: i64) -> ApiResult<()> {
-    let p = placement(conn, event)?;
+fn place_attendees(conn: &Connection, event: &Event) -> ApiResult<()> {
+    let p = extent(conn, event)?;
     conn.prepare_cached(
         "UPDATE attendees SET all_day = ?2, start_key = ?3, recurring = ?4, series_start_key = ?5,
-           series_end_key = ?6, seq = ?7
+           series_end_key = ?6
          WHERE event_id = ?1",
     )?
     .execute(params![
@@ -620,8 +643,7 @@ fn place_attendees(conn: &Connection, event: &Event, seq: i64) -> ApiResult<()> 
         p.start_key,
         p.recurring,
         p.series_start_key,
-        p.series_end_key,
-        seq
+        p.series_end_key
     ])?;
     Ok(())
 }
@@ -630,16 +652,15 @@ fn place_attendees(conn: &Connection, event: &Event, seq: i64) -> ApiResult<()> 
 fn insert_attendee(
     conn: &Connection,
     event: &Event,
-    p: &Placement,
+    p: &Extent,
     position: i64,
     id: &UnionId,
     is_optional: bool,
     status: ResponseStatus,
-    seq: i64,
 ) -> ApiResult<()> {
     conn.prepare_cached(
-        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, seq, recurring, series_start_key, series_end_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer, response_status, all_day, start_key, recurring, series_start_key, series_end_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         event.id.as_str(),
@@ -650,7 +671,6 @@ fn insert_attendee(
         status.as_str(),
         event.when.is_all_day(),
         p.start_key,
-        seq,
         p.recurring,
         p.series_start_key,
         p.series_end_key,
@@ -658,21 +678,28 @@ fn insert_attendee(
     Ok(())
 }
 
-/// Invites those not yet on the event, keeping the bound of 5,000.
-fn invite(
-    conn: &Connection,
-    stored: &mut StoredEvent,
-    invitees: &[Invitee],
-    seq: i64,
-) -> ApiResult<()> {
+/// Invites those not yet on the event (the organizer always is) and sets
+/// `isOptional` anew for those who are; the event keeps its bound of 5,000.
+fn invite(conn: &Connection, stored: &mut StoredEvent, invitees: &[Invitee]) -> ApiResult<()> {
+    let mut set_optional = conn.prepare_cached(
+        "UPDATE attendees SET is_optional = ?3 WHERE event_id = ?1 AND union_id = ?2",
+    )?;
     let mut new = Vec::new();
-    for invitee in invitees {
-        if attendee_of(conn, &stored.event.id, &invitee.id)?.is_none() {
-            new.push(invitee);
+    for invitee in invitees.iter().filter(|i| i.id != stored.event.organizer) {
+        match attendee_of(conn, &stored.event.id, &invitee.id)? {
+            None => new.push(invitee),
+            Some(a) if a.is_optional != invitee.is_optional => {
+                set_optional.execute(params![
+                    stored.event.id.as_str(),
+                    invitee.id.as_str(),
+                    invitee.is_optional
+                ])?;
+            }
+            Some(_) => {}
         }
     }
     check_event_total(stored.attendee_count as usize + new.len())?;
-    let p = placement(conn, &stored.event)?;
+    let p = extent(conn, &stored.event)?;
     let mut returned =
         conn.prepare_cached("DELETE FROM removals WHERE union_id = ?1 AND event_id = ?2")?;
     for invitee in new {
@@ -685,7 +712,6 @@ fn invite(
             &invitee.id,
             invitee.is_optional,
             ResponseStatus::NeedsAction,
-            seq,
         )?;
         stored.next_position += 1;
         stored.attendee_count += 1;
@@ -789,8 +815,8 @@ fn exceptions_of_one(
 
 /// Stores an occurrence's exception; when it moves the occurrence outside
 /// the series' span, the span on every attendee row grows with it.
-fn save_exception(conn: &Connection, one: &OneInstance, seq: i64) -> ApiResult<()> {
-    let before = placement(conn, &one.master.event)?;
+fn save_exception(conn: &Connection, one: &OneInstance) -> ApiResult<()> {
+    let before = extent(conn, &one.master.event)?;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO exceptions (series_id, origin_key, body) VALUES (?1, ?2, ?3)",
     )?
@@ -799,18 +825,15 @@ fn save_exception(conn: &Connection, one: &OneInstance, seq: i64) -> ApiResult<(
         one.instance.origin.key(),
         serde_json::to_string(&one.exception)?
     ])?;
-    if placement(conn, &one.master.event)? != before {
-        place_attendees(conn, &one.master.event, seq)?;
+    if extent(conn, &one.master.event)? != before {
+        place_attendees(conn, &one.master.event)?;
     }
     Ok(())
 }
 
-fn master_attendees(
-    conn: &Connection,
-    series_id: &EventId,
-    max: usize,
-) -> ApiResult<Vec<Attendee>> {
-    Ok(attendees_page(conn, series_id, -1, max)?
+/// An event's first `max` attendees, in the order they were invited.
+fn attendees_of(conn: &Connection, event_id: &EventId, max: usize) -> ApiResult<Vec<Attendee>> {
+    Ok(attendees_page(conn, event_id, -1, max)?
         .into_iter()
         .map(|(_, a)| a)
         .collect())
@@ -855,7 +878,7 @@ fn occurrence_view(
     let base = match attendees {
         Some(list) => list.clone(),
         None => attendees
-            .insert(master_attendees(conn, &master.id, max_attendees)?)
+            .insert(attendees_of(conn, &master.id, max_attendees)?)
             .clone(),
     };
     Ok(Some(with_responses(&instance, &master.id, base, exception)))
@@ -866,7 +889,7 @@ fn instance_view(
     one: &OneInstance,
     max_attendees: usize,
 ) -> ApiResult<EventView> {
-    let attendees = master_attendees(conn, &one.master.event.id, max_attendees)?;
+    let attendees = attendees_of(conn, &one.master.event.id, max_attendees)?;
     Ok(with_responses(
         &one.instance,
         &one.master.event.id,
@@ -1054,16 +1077,13 @@ impl Store for SqliteStore {
                 insert_attendee(
                     conn,
                     &stored.event,
-                    &placement(conn, &stored.event)?,
+                    &extent(conn, &stored.event)?,
                     0,
                     &organizer,
                     false,
                     ResponseStatus::Accepted,
-                    seq,
                 )?;
-                let others: Vec<Invitee> =
-                    invitees.into_iter().filter(|i| i.id != organizer).collect();
-                invite(conn, &mut stored, &others, seq)?;
+                invite(conn, &mut stored, &invitees)?;
                 save_event(conn, &meta, &stored, seq)?;
                 Ok(Outcome::Event(Box::new(view(
                     conn,
@@ -1085,25 +1105,21 @@ impl Store for SqliteStore {
             once(conn, &meta, |conn| {
                 match resolve(conn, &meta.corp_id, &meta.caller, &event_id)? {
                     Target::Instance(mut one) => {
-                        if !one.me.is_organizer {
-                            return Err(ApiError::not_organizer());
-                        }
+                        check_organizer(&one.me)?;
                         changes.check_for_occurrence()?;
                         let mut event = one.instance.event.clone();
                         changes.apply(&mut event, meta.now)?;
                         one.exception.event = Some(event.clone());
                         one.instance.event = event;
                         let seq = next_seq(conn)?;
-                        save_exception(conn, &one, seq)?;
+                        save_exception(conn, &one)?;
                         one.master.event.updated = meta.now;
                         save_event(conn, &meta, &one.master, seq)?;
                         let view = instance_view(conn, &one, ANSWER_ATTENDEES)?;
                         Ok(Outcome::Event(Box::new(view)))
                     }
                     Target::Event(mut stored, me) => {
-                        if !me.is_organizer {
-                            return Err(ApiError::not_organizer());
-                        }
+                        check_organizer(&me)?;
                         let seq = next_seq(conn)?;
                         let before = (stored.event.when.clone(), stored.event.recurrence.clone());
                         let replacement = changes.attendees.clone();
@@ -1113,22 +1129,19 @@ impl Store for SqliteStore {
                             // their occurrences may no longer exist.
                             conn.prepare_cached("DELETE FROM exceptions WHERE series_id = ?1")?
                                 .execute([event_id.as_str()])?;
-                            place_attendees(conn, &stored.event, seq)?;
+                            place_attendees(conn, &stored.event)?;
                         }
                         if let Some(list) = replacement {
-                            let organizer = stored.event.organizer.clone();
-                            let keep: Vec<Invitee> =
-                                list.into_iter().filter(|i| i.id != organizer).collect();
-                            let current: Vec<UnionId> =
+                            // Those left out go (uninvite never takes the
+                            // organizer); those kept keep their responses.
+                            let leaving: Vec<UnionId> =
                                 attendees_page(conn, &event_id, -1, usize::MAX >> 1)?
                                     .into_iter()
                                     .map(|(_, a)| a.id)
-                                    .filter(|id| {
-                                        *id != organizer && !keep.iter().any(|k| &k.id == id)
-                                    })
+                                    .filter(|id| !list.iter().any(|k| &k.id == id))
                                     .collect();
-                            uninvite(conn, &mut stored, &current, seq)?;
-                            invite(conn, &mut stored, &keep, seq)?;
+                            uninvite(conn, &mut stored, &leaving, seq)?;
+                            invite(conn, &mut stored, &list)?;
                         }
                         save_event(conn, &meta, &stored, seq)?;
                         Ok(Outcome::Event(Box::new(view(
@@ -1159,7 +1172,7 @@ impl Store for SqliteStore {
                                 .responses
                                 .insert(one.me.id.clone(), ResponseStatus::Declined);
                         }
-                        save_exception(conn, &one, seq)?;
+                        save_exception(conn, &one)?;
                         save_event(conn, &meta, &one.master, seq)?;
                     }
                     Target::Event(mut stored, me) => {
@@ -1198,7 +1211,7 @@ impl Store for SqliteStore {
                         return Err(ApiError::event_not_found());
                     };
                     one.exception.responses.insert(one.me.id.clone(), status);
-                    save_exception(conn, &one, seq)?;
+                    save_exception(conn, &one)?;
                     save_event(conn, &meta, &one.master, seq)?;
                     return Ok(Outcome::Done);
                 }
@@ -1207,9 +1220,9 @@ impl Store for SqliteStore {
                 }
                 let changed = conn
                     .prepare_cached(
-                        "UPDATE attendees SET response_status = ?3, seq = ?4 WHERE event_id = ?1 AND union_id = ?2",
+                        "UPDATE attendees SET response_status = ?3 WHERE event_id = ?1 AND union_id = ?2",
                     )?
-                    .execute(params![event_id.as_str(), meta.caller.as_str(), status.as_str(), seq])?;
+                    .execute(params![event_id.as_str(), meta.caller.as_str(), status.as_str()])?;
                 if changed == 0 {
                     return Err(ApiError::event_not_found());
                 }
@@ -1232,10 +1245,7 @@ impl Store for SqliteStore {
             once(conn, &meta, |conn| {
                 let mut stored = organized(conn, &meta, &event_id)?;
                 let seq = next_seq(conn)?;
-                let organizer = stored.event.organizer.clone();
-                let others: Vec<Invitee> =
-                    invitees.into_iter().filter(|i| i.id != organizer).collect();
-                invite(conn, &mut stored, &others, seq)?;
+                invite(conn, &mut stored, &invitees)?;
                 stored.event.updated = meta.now;
                 save_event(conn, &meta, &stored, seq)?;
                 Ok(Outcome::Done)
@@ -1253,11 +1263,7 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             once(conn, &meta, |conn| {
                 let mut stored = organized(conn, &meta, &event_id)?;
-                if ids.contains(&stored.event.organizer) {
-                    return Err(ApiError::invalid_parameter(
-                        "The organizer cannot be removed from the attendees",
-                    ));
-                }
+                check_removal(&stored.event.organizer, &ids)?;
                 let seq = next_seq(conn)?;
                 uninvite(conn, &mut stored, &ids, seq)?;
                 stored.event.updated = meta.now;

@@ -214,3 +214,34 @@ async fn futures_join_all<F: std::future::Future>(
         .map(|o| o.expect("every future finished"))
         .collect()
 }
+
+#[tokio::test]
+async fn a_token_used_again_for_another_request_is_refused_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let headers = [("x-client-token", "once-only")];
+    let (_, created) = api
+        .call_with(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("kept", &[])),
+            &headers,
+        )
+        .await;
+    let id = id_of(&created);
+    let answer = api
+        .call_with(
+            Method::DELETE,
+            &event_path("alice-union", &id),
+            None,
+            &headers,
+        )
+        .await;
+    assert_error(
+        &answer,
+        400,
+        "invalidParameter",
+        Some("x-client-token was first used for another request"),
+    );
+    assert_eq!(api.get("alice-union", &id).await["summary"], "kept");
+}

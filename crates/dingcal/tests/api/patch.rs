@@ -411,3 +411,20 @@ async fn moving_an_event_moves_it_in_every_calendar_listing() {
         assert_eq!(list["events"][0]["id"], id.as_str(), "{user}");
     }
 }
+
+#[tokio::test]
+async fn a_patched_attendee_list_can_change_who_is_optional() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("m", &["bob-union"]))
+            .await,
+    );
+    let body = json!({"id": id, "attendees": [{"id": "bob-union", "isOptional": true}]});
+    let (status, answer) = patch(&api, "alice-union", &id, body).await;
+    assert_eq!(status.as_u16(), 200, "{answer}");
+    assert_eq!(
+        attendee(&api.get("alice-union", &id).await, "bob-union").unwrap()["isOptional"],
+        true
+    );
+}

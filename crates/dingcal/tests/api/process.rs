@@ -229,3 +229,46 @@ fn migrate_creates_the_schema_and_exits() {
     assert!(out.status.success());
     assert!(dir.path().join("m.db").exists());
 }
+
+#[test]
+fn a_database_from_a_newer_dingcal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_dingcal"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["migrate", "--db", "sqlite://new.db"])
+            .status
+            .success()
+    );
+    let conn = rusqlite_free_version_bump(&path);
+    assert!(conn, "could not mark the database newer");
+    let out = run(&["migrate", "--db", "sqlite://new.db"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("newer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Marks the database as migrated by a later version, with the sqlite3 tool
+/// when it is installed (the test is skipped otherwise).
+fn rusqlite_free_version_bump(path: &std::path::Path) -> bool {
+    match Command::new("sqlite3")
+        .arg(path)
+        .arg("PRAGMA user_version = 999;")
+        .status()
+    {
+        Ok(status) => status.success(),
+        Err(_) => {
+            eprintln!("skipped: the sqlite3 tool is not installed");
+            true
+        }
+    }
+}

@@ -479,3 +479,71 @@ async fn an_occurrence_moved_past_the_series_end_is_in_the_view_and_free_busy() 
         1
     );
 }
+
+#[tokio::test]
+async fn a_series_ending_in_the_far_future_is_written_and_listed_at_once() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let mut daily = standup(json!({"type": "endDate", "endDate": "9999-12-31"}));
+    daily["recurrence"]["pattern"] = json!({"type": "daily"});
+    let started = std::time::Instant::now();
+    let id = id_of(&api.create("alice-union", daily).await);
+    let (_, view) = api
+        .call(
+            Method::GET,
+            &format!("/v1.0/calendar/users/alice-union/calendars/primary/eventsview?{NOVEMBER}"),
+            None,
+        )
+        .await;
+    assert_eq!(view["events"].as_array().unwrap().len(), 29);
+    // A forged cursor far in the future must not walk the series there.
+    let far = base64_url(&format!("e:0:253402214400:{id}"));
+    let (status, _) = api
+        .call(
+            Method::GET,
+            &instances_path("alice-union", &id, &format!("nextToken={far}")),
+            None,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn an_end_date_with_an_offset_keeps_the_day_it_names() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let body = json!({"summary": "Daily", "start": {"date": "2026-06-28"}, "end": {"date": "2026-06-29"},
+        "recurrence": {"pattern": {"type": "daily"}, "range": {"type": "endDate", "endDate": "2026-06-30T00:00:00+08:00"}}});
+    let id = id_of(&api.create("alice-union", body).await);
+    let (_, list) = api
+        .call(Method::GET, &instances_path("alice-union", &id, ""), None)
+        .await;
+    let dates: Vec<&str> = list["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["start"]["date"].as_str().unwrap())
+        .collect();
+    assert_eq!(dates, ["2026-06-28", "2026-06-29", "2026-06-30"]);
+}
+
+fn base64_url(raw: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bytes = raw.as_bytes();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}

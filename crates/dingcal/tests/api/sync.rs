@@ -171,3 +171,37 @@ async fn an_exception_shows_its_series_in_the_sync() {
         [(id, "confirmed".to_string(), "Daily".to_string())]
     );
 }
+
+#[tokio::test]
+async fn a_sync_page_continues_from_its_next_token_alone() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let token = full_sync(&api, "alice-union").await;
+    for name in ["one", "two", "three"] {
+        api.create("alice-union", meeting(name, &[])).await;
+    }
+    let (_, first) = api
+        .call(
+            Method::GET,
+            &format!(
+                "{}?maxResults=2&syncToken={token}",
+                events_path("alice-union")
+            ),
+            None,
+        )
+        .await;
+    let next = first["nextToken"].as_str().expect("a second page");
+    let (status, second) = api
+        .call(
+            Method::GET,
+            &format!(
+                "{}?maxResults=2&nextToken={next}",
+                events_path("alice-union")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{second}");
+    assert_eq!(second["events"][0]["summary"], "three");
+    assert!(second["syncToken"].is_string());
+}

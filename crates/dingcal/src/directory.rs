@@ -122,6 +122,8 @@ pub struct Grant {
     pub app_key: String,
     pub corp_id: CorpId,
     pub permissions: Vec<Permission>,
+    /// For a user's token: the user it acts as (the `me` of `/me/` paths).
+    pub user: Option<UnionId>,
 }
 
 impl Grant {
@@ -180,6 +182,7 @@ impl Directory {
                                 .iter()
                                 .filter_map(|p| Permission::parse(p))
                                 .collect(),
+                            user: None,
                         },
                     },
                 );

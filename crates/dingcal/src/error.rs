@@ -105,6 +105,15 @@ impl ApiError {
         )
     }
 
+    /// A `/me/` operation asked with an app's token.
+    pub fn user_token_required() -> Self {
+        Self::new(
+            Status::BadRequest,
+            "InvalidAuthentication",
+            "This operation needs a user access token (POST /v1.0/oauth2/userAccessToken).",
+        )
+    }
+
     pub fn invalid_client() -> Self {
         Self::new(
             Status::BadRequest,

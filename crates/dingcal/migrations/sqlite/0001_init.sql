@@ -18,12 +18,28 @@ CREATE TABLE apps (
     permissions TEXT NOT NULL -- JSON array of permission names
 );
 
+-- An app's token, or (with union_id) a user's token for the app.
 CREATE TABLE access_tokens (
     token      TEXT PRIMARY KEY,
     app_key    TEXT NOT NULL,
+    union_id   TEXT,
     expires_at INTEGER NOT NULL -- unix seconds
 );
 CREATE INDEX access_tokens_by_app ON access_tokens (app_key, expires_at);
+
+-- One-time authorization codes, and the refresh tokens of user tokens.
+CREATE TABLE auth_codes (
+    code       TEXT PRIMARY KEY,
+    app_key    TEXT NOT NULL,
+    union_id   TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE refresh_tokens (
+    token      TEXT PRIMARY KEY,
+    app_key    TEXT NOT NULL,
+    union_id   TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
 
 -- One row per event; what is not filtered or sorted on lives in `body`, the
 -- JSON of the domain's Event.

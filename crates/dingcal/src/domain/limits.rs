@@ -36,6 +36,10 @@ pub const LIST_WINDOW_MAX_SECONDS: i64 = 366 * 86_400;
 
 /// An access token lives two hours.
 pub const ACCESS_TOKEN_TTL_SECONDS: i64 = 7_200;
+/// An authorization code must be exchanged within five minutes, once.
+pub const AUTH_CODE_TTL_SECONDS: i64 = 300;
+/// A user token's refresh token lives 30 days (dingcal's choice).
+pub const REFRESH_TOKEN_TTL_SECONDS: i64 = 30 * 86_400;
 /// An x-client-token is remembered for a day.
 pub const IDEMPOTENCY_TTL_SECONDS: i64 = 86_400;
 

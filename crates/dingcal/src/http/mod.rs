@@ -79,20 +79,23 @@ impl AppState {
                 return Ok(grant);
             }
         }
-        let (app_key, expires) = self
+        let record = self
             .store
             .token(token)
             .await?
-            .filter(|(_, expires)| *expires > now)
+            .filter(|r| r.expires_at > now)
             .ok_or_else(ApiError::invalid_token)?;
-        let grant = self
+        let app = self
             .directory
-            .app(&app_key)
-            .map(|a| Arc::new(a.grant.clone()))
+            .app(&record.app_key)
             .ok_or_else(ApiError::invalid_token)?;
+        let grant = Arc::new(Grant {
+            user: record.user,
+            ..app.grant.clone()
+        });
         let mut cache = self.tokens.lock().expect("token cache poisoned");
         cache.retain(|_, (_, exp)| *exp > now);
-        cache.insert(token.to_string(), (grant.clone(), expires));
+        cache.insert(token.to_string(), (grant.clone(), record.expires_at));
         Ok(grant)
     }
 

@@ -1,19 +1,45 @@
-//! `POST /v1.0/oauth2/accessToken`: an app's key and secret for a token.
+//! Tokens: an app's (`POST /v1.0/oauth2/accessToken`), and a user's for an
+//! app (`GET /oauth2/auth`, then `POST /v1.0/oauth2/userAccessToken`).
 
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::post;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
-use super::extract::Json;
+use super::extract::{Json, Query};
+use crate::directory::AppEntry;
 use crate::domain::time;
 use crate::error::{ApiError, ApiResult};
-use crate::wire::oauth::{AccessTokenRequest, AccessTokenResponse};
+use crate::store::UserGrant;
+use crate::wire::oauth::{
+    AccessTokenRequest, AccessTokenResponse, AuthorizeQuery, UserTokenRequest, UserTokenResponse,
+};
 
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/v1.0/oauth2/accessToken", post(access_token))
+    Router::new()
+        .route("/v1.0/oauth2/accessToken", post(access_token))
+        .route("/oauth2/auth", get(authorize))
+        .route("/v1.0/oauth2/userAccessToken", post(user_access_token))
+}
+
+/// The app whose key and secret these are.
+fn app<'a>(
+    state: &'a AppState,
+    key: Option<&str>,
+    secret: Option<&str>,
+) -> ApiResult<&'a AppEntry> {
+    let (Some(key), Some(secret)) = (key, secret) else {
+        return Err(ApiError::invalid_client());
+    };
+    state
+        .directory
+        .app(key)
+        .filter(|a| a.secret == secret)
+        .ok_or_else(ApiError::invalid_client)
 }
 
 async fn access_token(
@@ -21,20 +47,99 @@ async fn access_token(
     Json(body): Json<Option<AccessTokenRequest>>,
 ) -> ApiResult<JsonAnswer<AccessTokenResponse>> {
     let body = body.ok_or_else(ApiError::invalid_client)?;
-    let (Some(key), Some(secret)) = (body.app_key, body.app_secret) else {
-        return Err(ApiError::invalid_client());
-    };
-    let app = state
-        .directory
-        .app(&key)
-        .ok_or_else(ApiError::invalid_client)?;
-    if app.secret != secret {
-        return Err(ApiError::invalid_client());
-    }
+    let app = app(&state, body.app_key.as_deref(), body.app_secret.as_deref())?;
     let now = time::now();
-    let issued = state.store.issue_token(&key, now).await?;
+    let issued = state.store.issue_token(&app.grant.app_key, now).await?;
     Ok(JsonAnswer(AccessTokenResponse {
         access_token: issued.token,
         expire_in: issued.expires_at.as_second() - now.as_second(),
+    }))
+}
+
+/// Stands in for DingTalk's login page: there is no page, the user named by
+/// `login_hint` signs in at once, and the browser goes back to
+/// `redirect_uri` with an `authCode` (and the `state` it brought). The code
+/// is worth nothing without the app's secret, and an app already acts on
+/// every user of its org.
+async fn authorize(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<AuthorizeQuery>,
+) -> ApiResult<Response> {
+    let app = query
+        .client_id
+        .as_deref()
+        .and_then(|id| state.directory.app(id))
+        .ok_or_else(ApiError::invalid_client)?;
+    if query.response_type.as_deref().is_some_and(|t| t != "code") {
+        return Err(ApiError::invalid_parameter("response_type must be code"));
+    }
+    let redirect = query
+        .redirect_uri
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .ok_or_else(|| ApiError::invalid_parameter("redirect_uri must be an http(s) URL"))?;
+    let hint = query.login_hint.ok_or_else(|| {
+        ApiError::invalid_parameter("login_hint, the unionId of the user signing in, is required")
+    })?;
+    let user = state.directory.member(&app.grant.corp_id, &hint)?;
+    let code = state
+        .store
+        .issue_auth_code(&app.grant.app_key, user, time::now())
+        .await?;
+    let separator = if redirect.contains('?') { '&' } else { '?' };
+    let mut target = format!("{redirect}{separator}authCode={code}");
+    if let Some(s) = query.state {
+        target.push_str("&state=");
+        target.push_str(&form_encode(&s));
+    }
+    let location = HeaderValue::from_str(&target)
+        .map_err(|_| ApiError::invalid_parameter("redirect_uri is not valid"))?;
+    Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+/// Percent-encodes what is not unreserved in a query value.
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn user_access_token(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Option<UserTokenRequest>>,
+) -> ApiResult<JsonAnswer<UserTokenResponse>> {
+    let body = body.ok_or_else(ApiError::invalid_client)?;
+    let app = app(
+        &state,
+        body.client_id.as_deref(),
+        body.client_secret.as_deref(),
+    )?;
+    let grant = match (body.grant_type.as_deref(), body.code, body.refresh_token) {
+        (Some("authorization_code") | None, Some(code), _) => UserGrant::AuthorizationCode(code),
+        (Some("refresh_token"), _, Some(token)) => UserGrant::RefreshToken(token),
+        _ => {
+            return Err(ApiError::invalid_parameter(
+                "grantType authorization_code takes a code; refresh_token takes a refreshToken",
+            ));
+        }
+    };
+    let now = time::now();
+    let issued = state
+        .store
+        .issue_user_token(&app.grant.app_key, grant, now)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid_parameter("The code or refresh token is unknown, used or expired")
+        })?;
+    Ok(JsonAnswer(UserTokenResponse {
+        access_token: issued.token.token,
+        refresh_token: issued.refresh_token,
+        expire_in: issued.token.expires_at.as_second() - now.as_second(),
+        corp_id: app.grant.corp_id.0.clone(),
     }))
 }

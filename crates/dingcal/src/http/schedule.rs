@@ -14,10 +14,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::wire::schedule::{ScheduleBody, ScheduleInformation, ScheduleItem, ScheduleRequest};
 
 pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route(
-        "/v1.0/calendar/users/{userId}/querySchedule",
-        post(get_schedule),
-    )
+    Router::new()
+        .route(
+            "/v1.0/calendar/users/{userId}/querySchedule",
+            post(get_schedule),
+        )
+        .route(
+            "/v1.0/calendar/me/schedules/query",
+            post(get_schedule_by_me),
+        )
 }
 
 async fn get_schedule(
@@ -26,8 +31,28 @@ async fn get_schedule(
     axum::extract::Path(user_id): axum::extract::Path<String>,
     Json(body): Json<Option<ScheduleRequest>>,
 ) -> ApiResult<JsonAnswer<ScheduleBody>> {
+    state.directory.member(&access.grant.corp_id, &user_id)?;
+    schedule(&state, &access, body).await
+}
+
+/// The same, asked with a user's token: `me` is that user.
+async fn get_schedule_by_me(
+    State(state): State<Arc<AppState>>,
+    access: Access<ScheduleRead>,
+    Json(body): Json<Option<ScheduleRequest>>,
+) -> ApiResult<JsonAnswer<ScheduleBody>> {
+    if access.grant.user.is_none() {
+        return Err(ApiError::user_token_required());
+    }
+    schedule(&state, &access, body).await
+}
+
+async fn schedule(
+    state: &AppState,
+    access: &Access<ScheduleRead>,
+    body: Option<ScheduleRequest>,
+) -> ApiResult<JsonAnswer<ScheduleBody>> {
     let corp_id = access.grant.corp_id.clone();
-    state.directory.member(&corp_id, &user_id)?;
     let body =
         body.ok_or_else(|| ApiError::invalid_parameter("The request body must be provided."))?;
     let (Some(start), Some(end)) = (body.start_time.as_deref(), body.end_time.as_deref()) else {

@@ -49,6 +49,29 @@ pub struct IssuedToken {
     pub expires_at: Timestamp,
 }
 
+/// What an access token stands for.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub app_key: String,
+    /// Set for a user's token.
+    pub user: Option<UnionId>,
+    pub expires_at: Timestamp,
+}
+
+/// How a user token is asked for.
+#[derive(Debug, Clone)]
+pub enum UserGrant {
+    AuthorizationCode(String),
+    RefreshToken(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct IssuedUserToken {
+    pub token: IssuedToken,
+    pub refresh_token: String,
+    pub user: UnionId,
+}
+
 #[derive(Debug, Clone)]
 pub struct ListEvents {
     pub window: Window,
@@ -203,8 +226,23 @@ pub trait Store: Send + Sync {
 
     /// The app's valid token, its life renewed, or a new one.
     async fn issue_token(&self, app_key: &str, now: Timestamp) -> ApiResult<IssuedToken>;
-    /// The app a token belongs to and when it expires.
-    async fn token(&self, token: &str) -> ApiResult<Option<(String, Timestamp)>>;
+    /// What a token stands for and when it expires.
+    async fn token(&self, token: &str) -> ApiResult<Option<TokenRecord>>;
+    /// A one-time code by which the app gets a token acting as `user`.
+    async fn issue_auth_code(
+        &self,
+        app_key: &str,
+        user: UnionId,
+        now: Timestamp,
+    ) -> ApiResult<String>;
+    /// A new user token for the app, against a code or a refresh token;
+    /// `None` when that is unknown, used or expired.
+    async fn issue_user_token(
+        &self,
+        app_key: &str,
+        grant: UserGrant,
+        now: Timestamp,
+    ) -> ApiResult<Option<IssuedUserToken>>;
     /// Forgets expired tokens and x-client-tokens.
     async fn purge_expired(&self, now: Timestamp) -> ApiResult<()>;
 

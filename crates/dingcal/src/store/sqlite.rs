@@ -14,8 +14,9 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    Busy, ChangeCursor, EventCursor, IdempotencyKey, IssuedToken, ListChanges, ListEvents, Listed,
-    Outcome, Page, Store, SyncToken, WriteMeta, encode_position,
+    Busy, ChangeCursor, EventCursor, IdempotencyKey, IssuedToken, IssuedUserToken, ListChanges,
+    ListEvents, Listed, Outcome, Page, Store, SyncToken, TokenRecord, UserGrant, WriteMeta,
+    encode_position,
 };
 use crate::directory::{App, DirectoryFile, Org, User};
 use crate::domain::attendee::{
@@ -23,7 +24,8 @@ use crate::domain::attendee::{
 };
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::limits::{
-    ACCESS_TOKEN_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES, IDEMPOTENCY_TTL_SECONDS,
+    ACCESS_TOKEN_TTL_SECONDS, AUTH_CODE_TTL_SECONDS, GET_EVENT_MAX_ATTENDEES,
+    IDEMPOTENCY_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
 };
 use crate::domain::series::{Exception, Instance, InstanceId, Origin, Series};
 use crate::domain::time::{When, Window};
@@ -1002,7 +1004,7 @@ impl Store for SqliteStore {
             let expires_at = now + ACCESS_TOKEN_TTL_SECONDS;
             let current: Option<String> = conn
                 .prepare_cached(
-                    "SELECT token FROM access_tokens WHERE app_key = ?1 AND expires_at > ?2
+                    "SELECT token FROM access_tokens WHERE app_key = ?1 AND union_id IS NULL AND expires_at > ?2
                      ORDER BY expires_at DESC LIMIT 1",
                 )?
                 .query_row(params![app_key, now], |r| r.get(0))
@@ -1030,20 +1032,92 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn token(&self, token: &str) -> ApiResult<Option<(String, Timestamp)>> {
+    async fn token(&self, token: &str) -> ApiResult<Option<TokenRecord>> {
         let token = token.to_string();
         self.read(move |conn| {
-            let row: Option<(String, i64)> = conn
-                .prepare_cached("SELECT app_key, expires_at FROM access_tokens WHERE token = ?1")?
-                .query_row([&token], |r| Ok((r.get(0)?, r.get(1)?)))
+            let row: Option<(String, Option<String>, i64)> = conn
+                .prepare_cached(
+                    "SELECT app_key, union_id, expires_at FROM access_tokens WHERE token = ?1",
+                )?
+                .query_row([&token], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
-            row.map(|(app, exp)| {
-                Ok((
-                    app,
-                    Timestamp::from_second(exp).map_err(ApiError::internal)?,
-                ))
+            row.map(|(app_key, user, exp)| {
+                Ok(TokenRecord {
+                    app_key,
+                    user: user.map(UnionId),
+                    expires_at: Timestamp::from_second(exp).map_err(ApiError::internal)?,
+                })
             })
             .transpose()
+        })
+        .await
+    }
+
+    async fn issue_auth_code(
+        &self,
+        app_key: &str,
+        user: UnionId,
+        now: Timestamp,
+    ) -> ApiResult<String> {
+        let app_key = app_key.to_string();
+        self.write(move |conn| {
+            let code = random_token(18);
+            conn.prepare_cached(
+                "INSERT INTO auth_codes (code, app_key, union_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![code, app_key, user.as_str(), now.as_second() + AUTH_CODE_TTL_SECONDS])?;
+            Ok(code)
+        })
+        .await
+    }
+
+    async fn issue_user_token(
+        &self,
+        app_key: &str,
+        grant: UserGrant,
+        now: Timestamp,
+    ) -> ApiResult<Option<IssuedUserToken>> {
+        let app_key = app_key.to_string();
+        self.write(move |conn| {
+            let now = now.as_second();
+            // A code is spent on use; a refresh token is replaced by a new one.
+            let (key, select, delete) = match &grant {
+                UserGrant::AuthorizationCode(code) => (
+                    code,
+                    "SELECT union_id FROM auth_codes WHERE code = ?1 AND app_key = ?2 AND expires_at > ?3",
+                    "DELETE FROM auth_codes WHERE code = ?1",
+                ),
+                UserGrant::RefreshToken(token) => (
+                    token,
+                    "SELECT union_id FROM refresh_tokens WHERE token = ?1 AND app_key = ?2 AND expires_at > ?3",
+                    "DELETE FROM refresh_tokens WHERE token = ?1",
+                ),
+            };
+            let user: Option<String> = conn
+                .prepare_cached(select)?
+                .query_row(params![key, app_key, now], |r| r.get(0))
+                .optional()?;
+            let Some(user) = user else { return Ok(None) };
+            conn.prepare_cached(delete)?.execute([key])?;
+            let token = random_token(24);
+            let refresh_token = random_token(24);
+            let expires_at = now + ACCESS_TOKEN_TTL_SECONDS;
+            conn.prepare_cached(
+                "INSERT INTO access_tokens (token, app_key, union_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![token, app_key, user, expires_at])?;
+            conn.prepare_cached(
+                "INSERT INTO refresh_tokens (token, app_key, union_id, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![refresh_token, app_key, user, now + REFRESH_TOKEN_TTL_SECONDS])?;
+            Ok(Some(IssuedUserToken {
+                token: IssuedToken {
+                    token,
+                    expires_at: Timestamp::from_second(expires_at).map_err(ApiError::internal)?,
+                },
+                refresh_token,
+                user: UnionId(user),
+            }))
         })
         .await
     }
@@ -1052,6 +1126,8 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let now = now.as_second();
             conn.execute("DELETE FROM access_tokens WHERE expires_at <= ?1", [now])?;
+            conn.execute("DELETE FROM auth_codes WHERE expires_at <= ?1", [now])?;
+            conn.execute("DELETE FROM refresh_tokens WHERE expires_at <= ?1", [now])?;
             conn.execute("DELETE FROM idempotency WHERE expires_at <= ?1", [now])?;
             Ok(())
         })

@@ -12,3 +12,4 @@ mod recurrence;
 mod respond;
 mod schedule;
 mod sync;
+mod user_tokens;

@@ -1,0 +1,173 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::*;
+
+/// Signs `user` in for acme-full through the stand-in login page and
+/// exchanges the code: (access token, refresh token).
+async fn sign_in(s: &TestServer, user: &str) -> (String, String) {
+    let code = auth_code(s, user).await;
+    let body = json!({"clientId": "acme-full", "clientSecret": "full-secret", "code": code, "grantType": "authorization_code"});
+    let (status, token) = s
+        .send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{token}");
+    assert_eq!(token["expireIn"], 7200);
+    assert_eq!(token["corpId"], "ding-acme");
+    (
+        token["accessToken"].as_str().unwrap().into(),
+        token["refreshToken"].as_str().unwrap().into(),
+    )
+}
+
+async fn auth_code(s: &TestServer, user: &str) -> String {
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = no_redirects
+        .get(format!(
+            "{}/oauth2/auth?client_id=acme-full&response_type=code&redirect_uri=http%3A%2F%2Fapp.example%2Fcb&state=s%201&login_hint={user}",
+            s.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("http://app.example/cb?authCode="),
+        "{location}"
+    );
+    assert!(location.ends_with("&state=s%201"), "{location}");
+    location
+        .split("authCode=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_user_token_is_had_for_a_code_once_and_renewed_by_its_refresh_token() {
+    let s = TestServer::start().await;
+    let code = auth_code(&s, "bob-union").await;
+    let body = json!({"clientId": "acme-full", "clientSecret": "full-secret", "code": code, "grantType": "authorization_code"});
+    let (status, _) = s
+        .send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    let again = s
+        .send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_error(&again, 400, "invalidParameter", None);
+
+    let (_, refresh) = sign_in(&s, "bob-union").await;
+    let renew = json!({"clientId": "acme-full", "clientSecret": "full-secret", "refreshToken": refresh, "grantType": "refresh_token"});
+    let (status, renewed) = s
+        .send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(renew.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{renewed}");
+    let spent = s
+        .send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(renew),
+            &[],
+        )
+        .await;
+    assert_error(&spent, 400, "invalidParameter", None);
+    let wrong = json!({"clientId": "acme-full", "clientSecret": "nope", "code": "x"});
+    assert_error(
+        &s.send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(wrong),
+            &[],
+        )
+        .await,
+        400,
+        "invalidClientIdOrSecret",
+        None,
+    );
+}
+
+#[tokio::test]
+async fn sign_in_is_only_for_users_of_the_apps_org() {
+    let s = TestServer::start().await;
+    let resp = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/oauth2/auth?client_id=acme-full&redirect_uri=http%3A%2F%2Fa.example&login_hint=eve-union", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn get_schedule_by_me_answers_for_the_signed_in_user_and_needs_a_user_token() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let mut e = meeting("busy", &["bob-union"]);
+    e["start"] = json!({"dateTime": "2026-11-03T09:00:00+08:00", "timeZone": "Asia/Shanghai"});
+    e["end"] = json!({"dateTime": "2026-11-03T10:00:00+08:00", "timeZone": "Asia/Shanghai"});
+    api.create("alice-union", e).await;
+    let (token, _) = sign_in(&s, "bob-union").await;
+    let body = json!({"userIds": ["bob-union", "carol-union"], "startTime": "2026-11-03T00:00:00+08:00", "endTime": "2026-11-04T00:00:00+08:00"});
+    let (status, answer) = s
+        .send(
+            Method::POST,
+            "/v1.0/calendar/me/schedules/query",
+            Some(&token),
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{answer}");
+    assert_eq!(
+        answer["scheduleInformation"][0]["scheduleItems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(answer["scheduleInformation"][1]["scheduleItems"], json!([]));
+    let with_app = api
+        .call(
+            Method::POST,
+            "/v1.0/calendar/me/schedules/query",
+            Some(body),
+        )
+        .await;
+    assert_error(&with_app, 400, "InvalidAuthentication", None);
+}

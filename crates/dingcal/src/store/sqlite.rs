@@ -41,6 +41,8 @@ const MIGRATIONS: &[&str] = &[
 /// with a bound LIMIT's value and so prepares such a statement again at
 /// every run; rows are taken lazily instead.)
 const STATEMENT_CACHE: usize = 128;
+/// Listings, views and free/busy queries running at once.
+const SCANS_AT_ONCE: usize = 4;
 /// The most writes one commit carries.
 const BATCH_MAX: usize = 512;
 /// The most occurrences of one series a free/busy answer lists: a daily
@@ -55,7 +57,9 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
 pub struct SqliteStore {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    readers: Option<ReadPool>,
+    readers: Option<Arc<ReadPool>>,
+    /// Bounds how many scans run at once.
+    scans: tokio::sync::Semaphore,
     series: Arc<SeriesCache>,
 }
 
@@ -164,6 +168,20 @@ impl ReadPool {
     fn give_back(&self, conn: Connection) {
         self.idle.lock().expect("read pool poisoned").push(conn);
     }
+
+    /// Runs `f` on a pooled connection in one read transaction: each
+    /// statement outside one would take and drop the shared lock itself.
+    /// BEGIN and COMMIT are cached statements, parsed once. A connection
+    /// whose BEGIN or COMMIT failed is dropped, not pooled: it could be left
+    /// inside a transaction, holding an old snapshot.
+    fn run<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+        let conn = self.take()?;
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        let result = f(&conn);
+        conn.prepare_cached("COMMIT")?.execute([])?;
+        self.give_back(conn);
+        result
+    }
 }
 
 impl SqliteStore {
@@ -177,10 +195,10 @@ impl SqliteStore {
         )
         .map_err(|e| format!("cannot configure SQLite: {e}"))?;
         let mut store = SqliteStore::start(conn)?;
-        store.readers = Some(ReadPool {
+        store.readers = Some(Arc::new(ReadPool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
-        });
+        }));
         Ok(store)
     }
 
@@ -203,6 +221,7 @@ impl SqliteStore {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: None,
+            scans: tokio::sync::Semaphore::new(SCANS_AT_ONCE),
             series: Arc::default(),
         })
     }
@@ -237,29 +256,35 @@ impl SqliteStore {
             .map_err(|_| ApiError::internal("the SQLite writer dropped a write"))?
     }
 
-    /// Runs a read on the calling worker thread. Reads are short and WAL
-    /// never makes them wait for the writer, so handing them to a blocking
-    /// thread would cost more than it saves; and the pool stays as small as
-    /// the runtime's worker count.
+    /// Runs a point read on the calling worker thread. Such reads are short
+    /// and WAL never makes them wait for the writer, so handing them to a
+    /// blocking thread would cost more than it saves.
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
     {
-        let Some(pool) = &self.readers else {
+        match &self.readers {
+            Some(pool) => pool.run(f),
+            None => self.write(f).await,
+        }
+    }
+
+    /// Runs a read that may take milliseconds (a listing, a view, free/busy)
+    /// on a blocking thread, so that it holds up no other request.
+    async fn scan<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        let Some(pool) = self.readers.clone() else {
             return self.write(f).await;
         };
-        let conn = pool.take()?;
-        // One read transaction for all the statements of a request: each
-        // statement outside one would take and drop the shared lock itself.
-        // BEGIN and COMMIT are cached statements, parsed once. A connection
-        // whose BEGIN or COMMIT failed is dropped, not pooled: it could be
-        // left inside a transaction, holding an old snapshot.
-        conn.prepare_cached("BEGIN")?.execute([])?;
-        let result = f(&conn);
-        conn.prepare_cached("COMMIT")?.execute([])?;
-        pool.give_back(conn);
-        result
+        // Bounded, so the pool (each connection with its page cache) stays small.
+        let _permit = self.scans.acquire().await.map_err(ApiError::internal)?;
+        tokio::task::spawn_blocking(move || pool.run(f))
+            .await
+            .map_err(ApiError::internal)?
     }
 
     /// Lets the writer finish what is queued, then stops it.
@@ -1373,7 +1398,7 @@ impl Store for SqliteStore {
         series_id: EventId,
         query: ListEvents,
     ) -> ApiResult<Page<EventView>> {
-        self.read(move |conn| {
+        self.scan(move |conn| {
             let (master, _) = visible(conn, &corp_id, &caller, &series_id)?;
             let series = Series::of(&master.event)?.ok_or_else(|| {
                 ApiError::invalid_parameter("The event is not recurring: it has no instances")
@@ -1416,7 +1441,7 @@ impl Store for SqliteStore {
         query: ListEvents,
     ) -> ApiResult<Page<EventView>> {
         let cache = self.series.clone();
-        self.read(move |conn| {
+        self.scan(move |conn| {
             let w = query.window;
             let limit = query.max_results + 1;
             let (after_key, after_id) = query
@@ -1508,7 +1533,7 @@ impl Store for SqliteStore {
         caller: UnionId,
         query: ListEvents,
     ) -> ApiResult<Page<Listed>> {
-        self.read(move |conn| {
+        self.scan(move |conn| {
             let (after_key, after_id) = query
                 .after
                 .as_ref()
@@ -1574,7 +1599,7 @@ impl Store for SqliteStore {
         caller: UnionId,
         query: ListChanges,
     ) -> ApiResult<Page<Listed>> {
-        self.read(move |conn| {
+        self.scan(move |conn| {
             let now = current_seq(conn)?;
             let since = query.since.0;
             if since < 0 || since > now {
@@ -1651,7 +1676,7 @@ impl Store for SqliteStore {
 
     async fn busy(&self, corp_id: CorpId, user: UnionId, window: Window) -> ApiResult<Vec<Busy>> {
         let cache = self.series.clone();
-        self.read(move |conn| {
+        self.scan(move |conn| {
             // Loose bounds first (both key forms), the exact overlap after.
             let lo = window.instant.0.min(window.floating.0);
             let hi = window.instant.1.max(window.floating.1);

@@ -41,6 +41,10 @@ const MIGRATIONS: &[&str] = &[
 /// with a bound LIMIT's value and so prepares such a statement again at
 /// every run; rows are taken lazily instead.)
 const STATEMENT_CACHE: usize = 128;
+/// The database belongs to this process alone: the `unix-excl` VFS holds
+/// its file lock for good and keeps the WAL index in memory, so no read or
+/// write takes a file lock of its own, and no second server can open it.
+const VFS: &str = "unix-excl";
 /// Listings, views and free/busy queries running at once.
 const SCANS_AT_ONCE: usize = 4;
 /// The most writes one commit carries.
@@ -156,9 +160,10 @@ impl ReadPool {
         if let Some(conn) = self.idle.lock().expect("read pool poisoned").pop() {
             return Ok(conn);
         }
-        let conn = Connection::open_with_flags(
+        let conn = Connection::open_with_flags_and_vfs(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            VFS,
         )?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
@@ -186,7 +191,7 @@ impl ReadPool {
 
 impl SqliteStore {
     pub fn open_file(path: &Path) -> Result<SqliteStore, String> {
-        let conn = Connection::open(path)
+        let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), VFS)
             .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
         // FULL: the WAL is synced at every commit, so an answered write
         // survives a crash of the machine, not only of the process.

@@ -272,3 +272,37 @@ fn rusqlite_free_version_bump(path: &std::path::Path) -> bool {
         }
     }
 }
+
+#[tokio::test]
+async fn a_second_server_cannot_open_a_database_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = spawn(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite://one.db",
+        ],
+        &[],
+        dir.path(),
+    );
+    let second = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite://one.db",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("locked"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(first.terminate().success());
+}

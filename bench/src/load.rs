@@ -183,6 +183,19 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// Two measured runs of the same requests as one.
+    pub fn merge(mut self, other: Measured) -> Measured {
+        self.latencies_us.extend(other.latencies_us);
+        self.latencies_us.sort_unstable();
+        Measured {
+            latencies_us: self.latencies_us,
+            elapsed: self.elapsed + other.elapsed,
+            cpu: self.cpu + other.cpu,
+            errors: self.errors + other.errors,
+            first_error: self.first_error.or(other.first_error),
+        }
+    }
+
     pub fn requests(&self) -> u64 {
         self.latencies_us.len() as u64
     }

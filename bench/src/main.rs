@@ -29,7 +29,8 @@ usage: dingcal-bench [lifecycle | recurrence] [options]
                       beside this binary)
   --connections N     concurrent keep-alive connections per timed phase (64)
   --warmup SECS       unmeasured warm-up before each timed phase (1)
-  --duration SECS     measured time of each timed phase (5)
+  --duration SECS     measured time of each timed phase, over all rounds (6)
+  --rounds N          times the timed phases take turns (3)
   --events N          events created before memory is read (100000)
   --in-flight N       concurrent CreateEvent requests while creating them (64)";
 
@@ -91,7 +92,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
     let mut plan = Plan {
         connections: 64,
         warmup: Duration::from_secs(1),
-        duration: Duration::from_secs(5),
+        duration: Duration::from_secs(6),
+        rounds: 3,
         events: 100_000,
         in_flight: 64,
         suite: Suite::Lifecycle,
@@ -117,6 +119,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             "--connections" => plan.connections = positive(&flag, &value)?,
             "--warmup" => plan.warmup = seconds(&flag, &value)?,
             "--duration" => plan.duration = seconds(&flag, &value)?,
+            "--rounds" => plan.rounds = positive(&flag, &value)?,
             "--events" => plan.events = positive(&flag, &value)?,
             "--in-flight" => plan.in_flight = positive(&flag, &value)?,
             _ => return Err(format!("unknown option {flag}")),

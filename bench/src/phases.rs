@@ -36,6 +36,8 @@ pub struct Plan {
     pub connections: usize,
     pub warmup: Duration,
     pub duration: Duration,
+    /// How many times the timed phases take turns.
+    pub rounds: usize,
     pub events: u64,
     pub in_flight: usize,
 }
@@ -153,10 +155,6 @@ async fn create_event(
 pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
     let anonymous = Arc::new(Target::new(server.addr));
     let target = Arc::new(anonymous.with_token(&token(anonymous.clone()).await?)?);
-    let timed = Until::Measured {
-        warmup: plan.warmup,
-        measure: plan.duration,
-    };
     let clocks = CpuClocks::new(server.pid);
     let phase = |name: &str| eprintln!("phase: {name}");
 
@@ -167,21 +165,10 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
     let big = create_event(&mut setup, "5,000 attendees", &big_attendees).await?;
     drop(setup);
 
-    phase("healthz");
-    let call = Call::get("/healthz");
-    let healthz = drive(&target, clocks, plan.connections, timed, move |_| {
-        call.clone()
-    })
-    .await?;
-
-    phase("GetEvent, 2 attendees");
-    let call = Call::get(&event_path(ORGANIZER, &small));
-    let get_event = drive(&target, clocks, plan.connections, timed, move |_| {
-        call.clone()
-    })
-    .await?;
-
-    phase("RespondEvent, 2 attendees");
+    // Request n of a phase, for each timed phase in order.
+    type Make = Arc<dyn Fn(u64) -> Call + Send + Sync>;
+    let healthz_call = Call::get("/healthz");
+    let get_call = Call::get(&event_path(ORGANIZER, &small));
     // One attendee answers over and over, alternating, so every request
     // really changes the stored status.
     let respond_path = format!("{}/respond", event_path(&small_attendees[1], &small));
@@ -189,24 +176,12 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
         Call::post(&respond_path, respond_body(true)),
         Call::post(&respond_path, respond_body(false)),
     ];
-    let respond_2 = drive(&target, clocks, plan.connections, timed, move |n| {
-        answers[(n % 2) as usize].clone()
-    })
-    .await?;
-
-    phase("PatchEvent, 2 attendees");
     let patches = ["bench patch A", "bench patch B"]
         .map(|summary| json!({ "id": small, "summary": summary }).to_string())
         .map(|body| Call::put(&event_path(ORGANIZER, &small), body));
-    let patch_event = drive(&target, clocks, plan.connections, timed, move |n| {
-        patches[(n % 2) as usize].clone()
-    })
-    .await?;
-
-    phase("RespondEvent, 5,000 attendees");
     // Request n comes from attendee n mod 5,000, so concurrent requests come
     // from different attendees; each attendee alternates its answer from one
-    // round to the next.
+    // pass over them to the next.
     let accept = respond_body(true);
     let decline = respond_body(false);
     let responders: Vec<[Call; 2]> = big_attendees
@@ -219,11 +194,51 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
             ]
         })
         .collect();
-    let respond_5000 = drive(&target, clocks, plan.connections, timed, move |n| {
-        let count = responders.len() as u64;
-        responders[(n % count) as usize][(n / count % 2) as usize].clone()
-    })
-    .await?;
+    let phases: [(&str, Make); 5] = [
+        ("healthz", Arc::new(move |_| healthz_call.clone())),
+        ("GetEvent, 2 attendees", Arc::new(move |_| get_call.clone())),
+        (
+            "RespondEvent, 2 attendees",
+            Arc::new(move |n| answers[(n % 2) as usize].clone()),
+        ),
+        (
+            "PatchEvent, 2 attendees",
+            Arc::new(move |n| patches[(n % 2) as usize].clone()),
+        ),
+        (
+            "RespondEvent, 5,000 attendees",
+            Arc::new(move |n| {
+                let count = responders.len() as u64;
+                responders[(n % count) as usize][(n / count % 2) as usize].clone()
+            }),
+        ),
+    ];
+    // The phases take turns, `rounds` times, each measured for its share of
+    // `duration`: what the machine does meanwhile falls on all of them alike,
+    // so the ratios between them hold better than from one long slice each.
+    let slice = Until::Measured {
+        warmup: plan.warmup,
+        measure: plan.duration / plan.rounds as u32,
+    };
+    let mut measured: [Option<Measured>; 5] = Default::default();
+    for round in 0..plan.rounds {
+        for ((name, make), total) in phases.iter().zip(measured.iter_mut()) {
+            phase(&format!("{name} (round {} of {})", round + 1, plan.rounds));
+            // Requests carry on numbering from round to round.
+            let offset = round as u64 * 1_000_000_000;
+            let make = make.clone();
+            let m = drive(&target, clocks, plan.connections, slice, move |n| {
+                make(offset + n)
+            })
+            .await?;
+            *total = Some(match total.take() {
+                Some(sum) => sum.merge(m),
+                None => m,
+            });
+        }
+    }
+    let [healthz, get_event, respond_2, patch_event, respond_5000] =
+        measured.map(|m| m.expect("every phase ran at least once"));
 
     let rss_before_mib = procfs::rss_mib(server.pid)?;
     phase(&format!("CreateEvent x {}", plan.events));

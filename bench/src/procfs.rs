@@ -96,6 +96,18 @@ impl CpuClocks {
     }
 }
 
+impl std::ops::Add for CpuUse {
+    type Output = CpuUse;
+
+    fn add(self, more: CpuUse) -> CpuUse {
+        CpuUse {
+            server: self.server + more.server,
+            client: self.client + more.client,
+            machine: self.machine + more.machine,
+        }
+    }
+}
+
 impl std::ops::Sub for CpuUse {
     type Output = CpuUse;
 

@@ -108,10 +108,12 @@ pub fn errors(results: &Results) -> u64 {
 /// Prints the table and the checks, then the JSON line last.
 pub fn print(plan: &Plan, results: &Results) {
     println!(
-        "dingcal-bench: {} connections, {:.1} s warm-up + {:.1} s measured per phase",
+        "dingcal-bench: {} connections; each phase measured {:.1} s in all, over {} rounds \
+         taken in turn, each after a {:.1} s warm-up",
         plan.connections,
-        plan.warmup.as_secs_f64(),
-        plan.duration.as_secs_f64()
+        plan.duration.as_secs_f64(),
+        plan.rounds,
+        plan.warmup.as_secs_f64()
     );
     println!();
     // The CPU columns show how the cores were shared: once the machine is
@@ -230,6 +232,7 @@ fn json_line(plan: &Plan, results: &Results) -> Value {
         "connections": plan.connections,
         "warmup_s": plan.warmup.as_secs_f64(),
         "duration_s": plan.duration.as_secs_f64(),
+        "rounds": plan.rounds,
         "phases": phases,
         "create_events": create,
         "ratios": ratios,

@@ -4,6 +4,7 @@
 mod attendees;
 mod auth;
 mod common;
+mod crash;
 mod events;
 mod idempotency;
 mod patch;

@@ -7,13 +7,14 @@ use reqwest::Method;
 
 use crate::common::*;
 
-struct Process {
+/// A running `dingcal` process and what it printed before its address.
+pub struct Process {
     child: Child,
-    base: String,
+    pub base: String,
     stdout: Vec<String>,
 }
 
-fn spawn(args: &[&str], envs: &[(&str, &str)], cwd: &std::path::Path) -> Process {
+pub fn spawn(args: &[&str], envs: &[(&str, &str)], cwd: &std::path::Path) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dingcal"))
         .args(args)
         .envs(envs.iter().copied())
@@ -43,12 +44,17 @@ fn spawn(args: &[&str], envs: &[(&str, &str)], cwd: &std::path::Path) -> Process
 }
 
 impl Process {
-    fn terminate(mut self) -> std::process::ExitStatus {
+    /// Sends `signal` (TERM, KILL) and waits for the process to end.
+    pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
             .status()
             .expect("kill runs");
         self.child.wait().expect("dingcal exits")
+    }
+
+    pub fn terminate(self) -> std::process::ExitStatus {
+        self.signal("TERM")
     }
 }
 

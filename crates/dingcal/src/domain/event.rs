@@ -270,25 +270,26 @@ impl EventChanges {
     }
 
     /// A new event from a CreateEvent body: summary, start and end required.
-    pub fn create(self, id: EventId, organizer: UnionId, now: Timestamp) -> ApiResult<Event> {
+    pub fn create(mut self, id: EventId, organizer: UnionId, now: Timestamp) -> ApiResult<Event> {
+        // Taken out, so that `apply` below sets only the other fields.
         let summary = self
             .summary
-            .clone()
+            .take()
             .ok_or_else(|| ApiError::invalid_parameter("summary is required"))?;
         let start = self
             .start
-            .clone()
+            .take()
             .ok_or_else(|| ApiError::invalid_parameter("start is required"))?;
         let end = self
             .end
-            .clone()
+            .take()
             .ok_or_else(|| ApiError::invalid_parameter("end is required"))?;
         let mut event = Event {
             id,
             organizer,
             summary,
             description: None,
-            when: When::combine(start, end, self.is_all_day)?,
+            when: When::combine(start, end, self.is_all_day.take())?,
             recurrence: None,
             location: None,
             reminders: None,

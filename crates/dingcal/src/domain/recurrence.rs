@@ -64,9 +64,42 @@ const WEEKDAYS: [&str; 7] = [
 const INDEXES: [&str; 5] = ["first", "second", "third", "fourth", "last"];
 
 impl Recurrence {
-    /// Checks the pattern and range; the seed's own messages come first, for
-    /// the bounds it names.
+    /// Checks the pattern and range: the seed's bounds first, with its own
+    /// messages, then everything a rule needs.
     pub fn validate(&self) -> ApiResult<()> {
+        if let Some(interval) = self.pattern.as_ref().and_then(|p| p.interval) {
+            if !(1..=365).contains(&interval) {
+                return Err(ApiError::invalid_parameter(
+                    "Recurrence interval must between [1, 365]",
+                ));
+            }
+        }
+        if let Some(range) = &self.range {
+            if let Some(n) = range.number_of_occurrences {
+                if !(1..=99).contains(&n) {
+                    return Err(ApiError::invalid_parameter(
+                        "Recurrence range numberOfOccurrences must between [1, 99]",
+                    ));
+                }
+            }
+            if range.end_date.is_some() && range.number_of_occurrences.is_some() {
+                return Err(ApiError::invalid_parameter(
+                    "Recurrence range endDate and numberOfOccurrences cannot be set at the same time",
+                ));
+            }
+            if range.kind.as_deref() == Some("noEnd")
+                && (range.end_date.is_some() || range.number_of_occurrences.is_some())
+            {
+                return Err(ApiError::invalid_parameter(
+                    "Recurrence range noEnd takes neither endDate nor numberOfOccurrences",
+                ));
+            }
+        }
+        self.rule().map(|_| ())
+    }
+
+    /// The rule this recurrence stands for, or why it stands for none.
+    pub fn rule(&self) -> ApiResult<Rule> {
         let pattern = self
             .pattern
             .as_ref()
@@ -75,151 +108,87 @@ impl Recurrence {
             .range
             .as_ref()
             .ok_or_else(|| ApiError::invalid_parameter("Recurrence range must be provided"))?;
-
-        if let Some(interval) = pattern.interval {
-            if !(1..=365).contains(&interval) {
-                return Err(ApiError::invalid_parameter(
-                    "Recurrence interval must between [1, 365]",
-                ));
-            }
-        }
-        if let Some(n) = range.number_of_occurrences {
-            if !(1..=99).contains(&n) {
-                return Err(ApiError::invalid_parameter(
-                    "Recurrence range numberOfOccurrences must between [1, 99]",
-                ));
-            }
-        }
-        if range.end_date.is_some() && range.number_of_occurrences.is_some() {
-            return Err(ApiError::invalid_parameter(
-                "Recurrence range endDate and numberOfOccurrences cannot be set at the same time",
-            ));
-        }
-
-        let kind = one_of(
-            "Recurrence pattern type",
-            pattern.kind.as_deref(),
-            &PATTERN_TYPES,
-        )?;
-        match kind {
-            "weekly" => {
-                weekdays(pattern.days_of_week.as_deref())?;
-            }
-            "absoluteMonthly" => match pattern.day_of_month {
-                Some(1..=31) => {}
-                _ => {
-                    return Err(ApiError::invalid_parameter(
-                        "Recurrence pattern dayOfMonth must be between 1 and 31 for absoluteMonthly",
-                    ));
-                }
-            },
-            "relativeMonthly" => {
-                one_of(
-                    "Recurrence pattern index",
-                    pattern.index.as_deref(),
-                    &INDEXES,
-                )?;
-                weekdays(pattern.days_of_week.as_deref())?;
-            }
-            _ => {}
-        }
-        if let Some(first) = pattern.first_day_of_week.as_deref() {
-            one_of("Recurrence pattern firstDayOfWeek", Some(first), &WEEKDAYS)?;
-        }
-
-        match one_of("Recurrence range type", range.kind.as_deref(), &RANGE_TYPES)? {
-            "endDate" => {
-                let end = range.end_date.as_deref().ok_or_else(|| {
-                    ApiError::invalid_parameter(
-                        "Recurrence range endDate is required for type endDate",
-                    )
-                })?;
-                end_date(end)?;
-            }
-            "numbered" if range.number_of_occurrences.is_none() => {
-                return Err(ApiError::invalid_parameter(
-                    "Recurrence range numberOfOccurrences is required for type numbered",
-                ));
-            }
-            "noEnd" if range.end_date.is_some() || range.number_of_occurrences.is_some() => {
-                return Err(ApiError::invalid_parameter(
-                    "Recurrence range noEnd takes neither endDate nor numberOfOccurrences",
-                ));
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-}
-
-impl Recurrence {
-    /// The rule this recurrence stands for. The recurrence must have been
-    /// validated.
-    pub fn rule(&self) -> ApiResult<Rule> {
-        let invalid = || ApiError::invalid_parameter("Recurrence is not valid");
-        let (pattern, range) = self
-            .pattern
-            .as_ref()
-            .zip(self.range.as_ref())
-            .ok_or_else(invalid)?;
-        let days = || -> ApiResult<Weekdays> {
-            let list = pattern.days_of_week.as_deref().unwrap_or_default();
-            list.split(',')
-                .map(|d| weekday(d.trim()).ok_or_else(invalid))
-                .collect::<ApiResult<Vec<_>>>()
-                .map(Weekdays::new)
-        };
-        let rule_pattern = match pattern.kind.as_deref() {
-            Some("daily") => RulePattern::Daily,
-            Some("weekly") => RulePattern::Weekly {
+        let week_start = weekday(one_of(
+            "Recurrence pattern firstDayOfWeek",
+            Some(pattern.first_day_of_week.as_deref().unwrap_or("sunday")),
+            &WEEKDAYS,
+        )?);
+        let days = || weekdays(pattern.days_of_week.as_deref());
+        let rule_pattern = match one_of("Recurrence pattern type", pattern.kind.as_deref(), &PATTERN_TYPES)? {
+            "daily" => RulePattern::Daily,
+            "weekly" => RulePattern::Weekly {
                 days: days()?,
-                week_start: weekday(pattern.first_day_of_week.as_deref().unwrap_or("sunday"))
-                    .ok_or_else(invalid)?,
+                week_start,
             },
-            Some("absoluteMonthly") => RulePattern::AbsoluteMonthly {
+            "absoluteMonthly" => RulePattern::AbsoluteMonthly {
                 day: pattern
                     .day_of_month
+                    .filter(|d| (1..=31).contains(d))
                     .and_then(|d| i8::try_from(d).ok())
-                    .ok_or_else(invalid)?,
+                    .ok_or_else(|| {
+                        ApiError::invalid_parameter(
+                            "Recurrence pattern dayOfMonth must be between 1 and 31 for absoluteMonthly",
+                        )
+                    })?,
             },
-            Some("relativeMonthly") => RulePattern::RelativeMonthly {
-                index: match pattern.index.as_deref() {
-                    Some("first") => Index::First,
-                    Some("second") => Index::Second,
-                    Some("third") => Index::Third,
-                    Some("fourth") => Index::Fourth,
-                    Some("last") => Index::Last,
-                    _ => return Err(invalid()),
+            "relativeMonthly" => RulePattern::RelativeMonthly {
+                index: match one_of("Recurrence pattern index", pattern.index.as_deref(), &INDEXES)? {
+                    "first" => Index::First,
+                    "second" => Index::Second,
+                    "third" => Index::Third,
+                    "fourth" => Index::Fourth,
+                    _ => Index::Last,
                 },
                 days: days()?,
             },
-            Some("absoluteYearly") => RulePattern::AbsoluteYearly,
-            _ => return Err(invalid()),
+            _ => RulePattern::AbsoluteYearly,
         };
-        let rule_range = match range.kind.as_deref() {
-            Some("endDate") => {
-                RuleRange::EndDate(end_date(range.end_date.as_deref().unwrap_or_default())?)
+        let rule_range = match one_of("Recurrence range type", range.kind.as_deref(), &RANGE_TYPES)?
+        {
+            "endDate" => {
+                RuleRange::EndDate(end_date(range.end_date.as_deref().ok_or_else(|| {
+                    ApiError::invalid_parameter(
+                        "Recurrence range endDate is required for type endDate",
+                    )
+                })?)?)
             }
-            Some("numbered") => RuleRange::Numbered(
+            "numbered" => RuleRange::Numbered(
                 range
                     .number_of_occurrences
                     .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(invalid)?,
+                    .ok_or_else(|| {
+                        ApiError::invalid_parameter(
+                            "Recurrence range numberOfOccurrences is required for type numbered",
+                        )
+                    })?,
             ),
             _ => RuleRange::NoEnd,
         };
-        let interval = pattern
-            .interval
-            .map_or(Ok(1), u32::try_from)
-            .map_err(|_| invalid())?;
+        let interval = pattern.interval.map_or(Ok(1), u32::try_from).map_err(|_| {
+            ApiError::invalid_parameter("Recurrence interval must between [1, 365]")
+        })?;
         Rule::new(rule_pattern, interval, rule_range)
             .map_err(|e| ApiError::invalid_parameter(format!("Recurrence {e}")))
     }
 }
 
-fn weekday(name: &str) -> Option<Weekday> {
-    let i = WEEKDAYS.iter().position(|d| *d == name)?;
-    Some(Weekday::Sunday.wrapping_add(i as i64))
+/// A weekday by its name, which `one_of` has checked.
+fn weekday(name: &str) -> Weekday {
+    let i = WEEKDAYS.iter().position(|d| *d == name).unwrap_or(0);
+    Weekday::Sunday.wrapping_add(i as i64)
+}
+
+/// `daysOfWeek`: lowercase English names, comma-separated, at least one.
+fn weekdays(days: Option<&str>) -> ApiResult<Weekdays> {
+    let days = days.filter(|d| !d.trim().is_empty()).ok_or_else(|| {
+        ApiError::invalid_parameter("Recurrence pattern daysOfWeek is required for this type")
+    })?;
+    days.split(',')
+        .map(|day| {
+            one_of("Recurrence pattern daysOfWeek", Some(day.trim()), &WEEKDAYS).map(weekday)
+        })
+        .collect::<ApiResult<Vec<_>>>()
+        .map(Weekdays::new)
 }
 
 /// The last day a series may have an occurrence: the date endDate names,
@@ -242,16 +211,6 @@ fn one_of<'a>(field: &str, value: Option<&str>, allowed: &[&'a str]) -> ApiResul
                 allowed.join(", ")
             ))
         })
-}
-
-fn weekdays(days: Option<&str>) -> ApiResult<()> {
-    let days = days.filter(|d| !d.trim().is_empty()).ok_or_else(|| {
-        ApiError::invalid_parameter("Recurrence pattern daysOfWeek is required for this type")
-    })?;
-    for day in days.split(',') {
-        one_of("Recurrence pattern daysOfWeek", Some(day.trim()), &WEEKDAYS)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -774,6 +774,53 @@ fn uninvite(
     Ok(())
 }
 
+/// The caller's calendar rows whose start falls in the window (timed events
+/// by instant, all-day ones by the wall-clock dates of the window's own
+/// offsets; see `Window`), after the cursor, in (start, id) order: (event
+/// body, deleted, start key). Deleted events only when asked, series masters
+/// unless `singles_only`. Rows are read lazily, at most `limit`.
+#[allow(clippy::too_many_arguments)]
+fn calendar_rows(
+    conn: &Connection,
+    corp_id: &CorpId,
+    caller: &UnionId,
+    window: &Window,
+    after: (i64, &str),
+    show_deleted: bool,
+    singles_only: bool,
+    limit: usize,
+) -> ApiResult<Vec<(String, bool, i64)>> {
+    let w = window;
+    let rows = conn
+        .prepare_cached(
+            "SELECT e.body, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
+             WHERE a.union_id = ?1 AND e.corp_id = ?2 AND (?3 OR e.deleted = 0) AND (NOT ?4 OR a.recurring = 0)
+               AND a.start_key >= min(?5, ?7) AND a.start_key < max(?6, ?8)
+               AND ((a.all_day = 0 AND a.start_key >= ?5 AND a.start_key < ?6)
+                 OR (a.all_day = 1 AND a.start_key >= ?7 AND a.start_key < ?8))
+               AND (a.start_key, a.event_id) > (?9, ?10)
+             ORDER BY a.start_key, a.event_id",
+        )?
+        .query_map(
+            params![
+                caller.as_str(),
+                corp_id.as_str(),
+                show_deleted,
+                singles_only,
+                w.instant.0,
+                w.instant.1,
+                w.floating.0,
+                w.floating.1,
+                after.0,
+                after.1
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .take(limit)
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// An entry of a calendar view before it is built: a single event, or the
 /// occurrence of the n-th series at its origin.
 enum Pick {
@@ -1456,29 +1503,20 @@ impl Store for SqliteStore {
             let mut views: Vec<EventView> = Vec::new();
 
             // Single events, by the calendar index.
-            let singles: Vec<String> = conn
-                .prepare_cached(
-                    "SELECT e.body FROM attendees a JOIN events e ON e.id = a.event_id
-                     WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.deleted = 0 AND a.recurring = 0
-                       AND a.start_key >= min(?3, ?5) AND a.start_key < max(?4, ?6)
-                       AND ((a.all_day = 0 AND a.start_key >= ?3 AND a.start_key < ?4)
-                         OR (a.all_day = 1 AND a.start_key >= ?5 AND a.start_key < ?6))
-                       AND (a.start_key, a.event_id) > (?7, ?8)
-                     ORDER BY a.start_key, a.event_id",
-                )?
-                .query_map(
-                    params![
-                        caller.as_str(), corp_id.as_str(), w.instant.0, w.instant.1, w.floating.0,
-                        w.floating.1, after_key, after_id
-                    ],
-                    |r| r.get(0),
-                )?
-                .take(limit)
-                .collect::<Result<_, _>>()?;
+            let singles = calendar_rows(
+                conn,
+                &corp_id,
+                &caller,
+                &w,
+                (after_key, &after_id),
+                false,
+                true,
+                limit,
+            )?;
             // Everything is placed by its key first; only what makes the
             // page is built.
             let mut picks: Vec<(i64, String, Pick)> = Vec::new();
-            for body in singles {
+            for (body, _, _) in singles {
                 let event: Event = serde_json::from_str(&body)?;
                 picks.push((event.when.keys().0, event.id.0.clone(), Pick::Single(Box::new(event))));
             }
@@ -1539,41 +1577,24 @@ impl Store for SqliteStore {
         query: ListEvents,
     ) -> ApiResult<Page<Listed>> {
         self.scan(move |conn| {
-            let (after_key, after_id) = query
-                .after
-                .as_ref()
-                .map_or((i64::MIN, String::new()), |c| (c.start_key, c.event_id.clone()));
+            let (after_key, after_id) =
+                query.after.as_ref().map_or((i64::MIN, String::new()), |c| {
+                    (c.start_key, c.event_id.clone())
+                });
             let snapshot = match &query.after {
                 Some(c) => c.snapshot,
                 None => current_seq(conn)?,
             };
-            let w = query.window;
-            let mut stmt = conn.prepare_cached(
-                "SELECT e.body, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
-                 WHERE a.union_id = ?1 AND e.corp_id = ?2 AND (?3 OR e.deleted = 0)
-                   AND a.start_key >= min(?4, ?6) AND a.start_key < max(?5, ?7)
-                   AND ((a.all_day = 0 AND a.start_key >= ?4 AND a.start_key < ?5)
-                     OR (a.all_day = 1 AND a.start_key >= ?6 AND a.start_key < ?7))
-                   AND (a.start_key, a.event_id) > (?8, ?9)
-                 ORDER BY a.start_key, a.event_id",
+            let rows = calendar_rows(
+                conn,
+                &corp_id,
+                &caller,
+                &query.window,
+                (after_key, &after_id),
+                query.show_deleted,
+                false,
+                query.max_results + 1,
             )?;
-            let rows: Vec<(String, bool, i64)> = stmt
-                .query_map(
-                    params![
-                        caller.as_str(),
-                        corp_id.as_str(),
-                        query.show_deleted,
-                        w.instant.0,
-                        w.instant.1,
-                        w.floating.0,
-                        w.floating.1,
-                        after_key,
-                        after_id
-                    ],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )?
-                .take(query.max_results + 1)
-                .collect::<Result<_, _>>()?;
             let more = rows.len() > query.max_results;
             let mut items = Vec::with_capacity(query.max_results);
             let mut last = None;

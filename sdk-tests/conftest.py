@@ -1,8 +1,9 @@
 """Session fixtures: one dingcal server for the whole run, SDK clients, tokens.
 
 The server is the binary named by $DINGCAL_BIN (default: target/debug/dingcal
-of this repository), started with `serve --listen 127.0.0.1:0`, a fresh sqlite
-database and a directory file written here (see support.directory_toml).
+of this repository), started with `serve --listen 127.0.0.1:0`, a fresh database (SQLite, or
+PostgreSQL: see support.TestDatabase) and a directory file written here (see
+support.directory_toml).
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ def directory_file(tmp_path_factory):
 def server(tmp_path_factory, directory_file):
     """The running server; `server.address` is "127.0.0.1:PORT"."""
     work = tmp_path_factory.mktemp("dingcal")
-    srv = DingcalServer(
-        support.dingcal_bin(), directory_file, work / "dingcal.db", work / "logs"
-    ).start()
+    db = support.TestDatabase(work)
+    srv = DingcalServer(support.dingcal_bin(), directory_file, db.url, work / "logs").start()
     yield srv
     srv.stop()
+    db.drop()
 
 
 @pytest.fixture(scope="session")

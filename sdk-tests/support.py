@@ -127,15 +127,50 @@ def dingcal_bin() -> str:
     return str(path)
 
 
+class TestDatabase:
+    """The database a test server runs on: a SQLite file in `work`, or, when
+    $DINGCAL_TEST_STORE is `postgres`, a fresh schema on the PostgreSQL server
+    $DINGCAL_TEST_POSTGRES names, dropped by `drop()`."""
+
+    __test__ = False  # not a test class, despite its name
+    _made = itertools.count()
+
+    def __init__(self, work: Path):
+        self.server: Optional[str] = None
+        self.schema: Optional[str] = None
+        if os.environ.get("DINGCAL_TEST_STORE") != "postgres":
+            self.url = f"sqlite://{work / 'dingcal.db'}"
+            return
+        self.server = os.environ.get("DINGCAL_TEST_POSTGRES")
+        if not self.server:
+            pytest.exit("DINGCAL_TEST_STORE=postgres needs DINGCAL_TEST_POSTGRES", returncode=2)
+        self.schema = f"dingcal_sdk_{os.getpid()}_{next(self._made)}"
+        self._psql(f"CREATE SCHEMA {self.schema}")
+        join = "&" if "?" in self.server else "?"
+        self.url = f"{self.server}{join}options=-c%20search_path%3D{self.schema}"
+
+    def _psql(self, sql: str) -> None:
+        subprocess.run(
+            ["psql", self.server, "-v", "ON_ERROR_STOP=1", "-qc", sql],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def drop(self) -> None:
+        if self.schema is not None:
+            self._psql(f"DROP SCHEMA {self.schema} CASCADE")
+            self.schema = None
+
+
 class DingcalServer:
     """One `dingcal serve` process on a free port of 127.0.0.1."""
 
     READY_TIMEOUT = 30.0
 
-    def __init__(self, binary: str, directory: Path, db_path: Path, log_dir: Path):
+    def __init__(self, binary: str, directory: Path, db_url: str, log_dir: Path):
         self.binary = binary
         self.directory = directory
-        self.db_path = db_path
+        self.db_url = db_url
         self.log_dir = log_dir
         self.proc: Optional[subprocess.Popen] = None
         self.address: Optional[str] = None  # "127.0.0.1:PORT"
@@ -156,7 +191,7 @@ class DingcalServer:
                 "--listen",
                 "127.0.0.1:0",
                 "--db",
-                f"sqlite://{self.db_path}",
+                self.db_url,
                 "--directory",
                 str(self.directory),
             ],

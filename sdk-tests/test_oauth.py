@@ -75,8 +75,8 @@ def test_healthz_answers_200_once_ready(server):
 def test_token_and_events_survive_a_graceful_restart(tmp_path, directory_file):
     """SIGTERM stops the server cleanly; after a restart on the same database the
     token got before it is still accepted and the event created before it is there."""
-    db = tmp_path / "restart.db"
-    first = DingcalServer(support.dingcal_bin(), directory_file, db, tmp_path / "logs").start()
+    db = support.TestDatabase(tmp_path)
+    first = DingcalServer(support.dingcal_bin(), directory_file, db.url, tmp_path / "logs").start()
     try:
         token = support.get_token(support.oauth_client(first.address), "acme-full")
         api = Api(support.calendar_client(first.address), token)
@@ -86,7 +86,7 @@ def test_token_and_events_survive_a_graceful_restart(tmp_path, directory_file):
         code = first.stop()
     assert code == 0, f"dingcal exited with {code} on SIGTERM"
 
-    second = DingcalServer(support.dingcal_bin(), directory_file, db, tmp_path / "logs").start()
+    second = DingcalServer(support.dingcal_bin(), directory_file, db.url, tmp_path / "logs").start()
     try:
         api2 = Api(support.calendar_client(second.address), token)
         got = api2.get(ALICE, created.id).body
@@ -94,3 +94,4 @@ def test_token_and_events_survive_a_graceful_restart(tmp_path, directory_file):
         assert support.get_token(support.oauth_client(second.address), "acme-full") == token
     finally:
         assert second.stop() == 0
+        db.drop()

@@ -254,7 +254,7 @@ async fn list_events(
         }
         let sized = listing(None, None, query.max_results, query.max_attendees, None)?;
         let since = match &sync_page {
-            Some(page) => SyncToken(page.since),
+            Some(page) => SyncToken(page.since.clone()),
             None => SyncToken::decode(sync_token.unwrap_or_default())?,
         };
         let changes = ListChanges {

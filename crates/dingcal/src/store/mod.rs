@@ -2,6 +2,9 @@
 //! its x-client-token record in the same transaction, and is durable before
 //! its answer is returned.
 
+mod db;
+mod engine;
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -97,21 +100,61 @@ pub struct Page<T> {
     pub sync_token: Option<String>,
 }
 
+/// Which changes a sync has seen: every change numbered up to `upto`,
+/// except those of `pending`, which were being written when it was taken
+/// (on PostgreSQL, where change numbers are transaction ids and commit out
+/// of order; on SQLite `pending` is always empty).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncPoint {
+    pub upto: i64,
+    pub pending: Vec<i64>,
+}
+
+impl SyncPoint {
+    pub fn covers(&self, seq: i64) -> bool {
+        seq <= self.upto && !self.pending.contains(&seq)
+    }
+
+    /// Every change numbered up to this is covered.
+    pub fn floor(&self) -> i64 {
+        self.pending.iter().map(|p| p - 1).fold(self.upto, i64::min)
+    }
+
+    /// `upto`, then each pending number, joined by dots.
+    fn encode(&self) -> String {
+        let mut text = self.upto.to_string();
+        for p in &self.pending {
+            text.push('.');
+            text.push_str(&p.to_string());
+        }
+        text
+    }
+
+    fn decode(text: &str) -> Option<SyncPoint> {
+        let mut parts = text.split('.');
+        let upto = parts.next()?.parse().ok()?;
+        let pending = parts.map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        Some(SyncPoint { upto, pending })
+    }
+}
+
 /// Where an event listing resumes: after this (start key, id). It carries
-/// the change sequence the listing began at, so that the syncToken of its
-/// last page misses nothing that changed while it was paged.
+/// the sync point the listing began at, so that the syncToken of its last
+/// page misses nothing that changed while it was paged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventCursor {
     pub start_key: i64,
     pub event_id: String,
-    pub snapshot: i64,
+    pub snapshot: SyncPoint,
 }
 
 impl EventCursor {
     pub fn encode(&self) -> String {
         encode_token(&format!(
             "e:{}:{}:{}",
-            self.snapshot, self.start_key, self.event_id
+            self.snapshot.encode(),
+            self.start_key,
+            self.event_id
         ))
     }
 
@@ -120,7 +163,7 @@ impl EventCursor {
         let parsed = raw.strip_prefix("e:").and_then(|rest| {
             let mut parts = rest.splitn(3, ':');
             Some(EventCursor {
-                snapshot: parts.next()?.parse().ok()?,
+                snapshot: SyncPoint::decode(parts.next()?)?,
                 start_key: parts.next()?.parse().ok()?,
                 event_id: parts.next()?.to_string(),
             })
@@ -129,30 +172,30 @@ impl EventCursor {
     }
 }
 
-/// A syncToken: everything changed after this change sequence number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SyncToken(pub i64);
+/// A syncToken: everything changed that this sync point does not cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncToken(pub SyncPoint);
 
 impl SyncToken {
-    pub fn encode(self) -> String {
-        encode_token(&format!("s:{}", self.0))
+    pub fn encode(&self) -> String {
+        encode_token(&format!("s:{}", self.0.encode()))
     }
 
     pub fn decode(token: &str) -> ApiResult<SyncToken> {
         decode_token(token)
             .ok()
-            .and_then(|raw| raw.strip_prefix("s:").and_then(|n| n.parse().ok()))
+            .and_then(|raw| raw.strip_prefix("s:").and_then(SyncPoint::decode))
             .map(SyncToken)
             .ok_or_else(ApiError::sync_token_invalid)
     }
 }
 
-/// Where a sync resumes: changes after `since` up to `snapshot`, after the
-/// change (seq, event id) last answered.
+/// Where a sync resumes: changes `since` does not cover and `snapshot`
+/// does, after the change (seq, event id) last answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeCursor {
-    pub since: i64,
-    pub snapshot: i64,
+    pub since: SyncPoint,
+    pub snapshot: SyncPoint,
     pub seq: i64,
     pub event_id: String,
 }
@@ -161,7 +204,10 @@ impl ChangeCursor {
     pub fn encode(&self) -> String {
         encode_token(&format!(
             "c:{}:{}:{}:{}",
-            self.since, self.snapshot, self.seq, self.event_id
+            self.since.encode(),
+            self.snapshot.encode(),
+            self.seq,
+            self.event_id
         ))
     }
 
@@ -170,8 +216,8 @@ impl ChangeCursor {
         let parsed = raw.strip_prefix("c:").and_then(|rest| {
             let mut parts = rest.splitn(4, ':');
             Some(ChangeCursor {
-                since: parts.next()?.parse().ok()?,
-                snapshot: parts.next()?.parse().ok()?,
+                since: SyncPoint::decode(parts.next()?)?,
+                snapshot: SyncPoint::decode(parts.next()?)?,
                 seq: parts.next()?.parse().ok()?,
                 event_id: parts.next()?.to_string(),
             })
@@ -372,11 +418,9 @@ impl DbUrl {
 /// Opens the store a URL names, creating and migrating it.
 pub async fn open(url: &DbUrl) -> Result<std::sync::Arc<dyn Store>, String> {
     match url {
-        DbUrl::SqliteFile(path) => Ok(std::sync::Arc::new(sqlite::SqliteStore::open_file(path)?)),
-        DbUrl::SqliteMemory => Ok(std::sync::Arc::new(sqlite::SqliteStore::open_memory()?)),
-        DbUrl::Postgres(_) => {
-            Err("the PostgreSQL backend is not built yet (issue 4); use sqlite://".into())
-        }
+        DbUrl::SqliteFile(path) => Ok(std::sync::Arc::new(sqlite::Sqlite::open_file(path)?)),
+        DbUrl::SqliteMemory => Ok(std::sync::Arc::new(sqlite::Sqlite::open_memory()?)),
+        DbUrl::Postgres(url) => Ok(std::sync::Arc::new(postgres::Postgres::open(url).await?)),
     }
 }
 
@@ -386,22 +430,24 @@ mod tests {
 
     #[test]
     fn cursors_round_trip() {
+        let point = |upto, pending: &[i64]| SyncPoint {
+            upto,
+            pending: pending.to_vec(),
+        };
         let c = EventCursor {
             start_key: -5,
             event_id: "a:b".into(),
-            snapshot: 7,
+            snapshot: point(7, &[]),
         };
         let s = ChangeCursor {
-            since: 1,
-            snapshot: 9,
+            since: point(1, &[]),
+            snapshot: point(9, &[3, 8]),
             seq: 4,
             event_id: "x:y".into(),
         };
         assert_eq!(ChangeCursor::decode(&s.encode()).unwrap(), s);
-        assert_eq!(
-            SyncToken::decode(&SyncToken(12).encode()).unwrap(),
-            SyncToken(12)
-        );
+        let token = SyncToken(point(12, &[10]));
+        assert_eq!(SyncToken::decode(&token.encode()).unwrap(), token);
         assert_eq!(
             SyncToken::decode("nope").unwrap_err().code,
             "invalidSyncToken"
@@ -410,6 +456,18 @@ mod tests {
         assert_eq!(decode_position(&encode_position(42)).unwrap(), 42);
         assert!(EventCursor::decode("garbage!").is_err());
         assert!(decode_position(&c.encode()).is_err());
+    }
+
+    #[test]
+    fn a_sync_point_covers_what_it_saw() {
+        let p = SyncPoint {
+            upto: 10,
+            pending: vec![7, 9],
+        };
+        assert!(p.covers(6) && p.covers(8) && p.covers(10));
+        assert!(!p.covers(7) && !p.covers(9) && !p.covers(11));
+        assert_eq!(p.floor(), 6);
+        assert_eq!(SyncPoint::default().floor(), 0);
     }
 
     #[test]

@@ -12,12 +12,101 @@ use tempfile::TempDir;
 /// Users u0001..u5001 of acme, enough to reach every attendee bound.
 pub const EXTRA_USERS: usize = 5_001;
 
+/// A dingcal to call over HTTP: served in-process with its own database,
+/// or a process started by the test.
 pub struct TestServer {
     pub base: String,
     pub http: reqwest::Client,
     /// Kept so the server and its files live as long as the test.
-    _running: Running,
-    _dir: TempDir,
+    _own: Option<(Running, TestDb, TempDir)>,
+}
+
+/// The PostgreSQL server the tests may use (`postgres://...`); without it
+/// the tests that need one are skipped.
+pub const POSTGRES_VAR: &str = "DINGCAL_TEST_POSTGRES";
+/// `postgres` runs the whole suite on `DINGCAL_TEST_POSTGRES` instead of
+/// SQLite.
+pub const STORE_VAR: &str = "DINGCAL_TEST_STORE";
+
+/// A test's own database: a SQLite file in its folder, or a fresh schema
+/// on the PostgreSQL server, dropped when this is.
+pub struct TestDb {
+    pub url: String,
+    schema: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// The database the suite runs on (see `STORE_VAR`).
+    pub fn for_suite(dir: &std::path::Path) -> TestDb {
+        match std::env::var(STORE_VAR).as_deref() {
+            Ok("postgres") => {
+                let server = std::env::var(POSTGRES_VAR)
+                    .unwrap_or_else(|_| panic!("{STORE_VAR}=postgres needs {POSTGRES_VAR}"));
+                TestDb::postgres(&server)
+            }
+            _ => TestDb {
+                url: format!("sqlite://{}", dir.join("dingcal.db").display()),
+                schema: None,
+            },
+        }
+    }
+
+    /// A fresh schema on the PostgreSQL server, if one is configured.
+    pub fn postgres_if_configured(test: &str) -> Option<TestDb> {
+        match std::env::var(POSTGRES_VAR) {
+            Ok(server) => Some(TestDb::postgres(&server)),
+            Err(_) => {
+                eprintln!("skipped {test}: set {POSTGRES_VAR}=postgres://... to run it");
+                None
+            }
+        }
+    }
+
+    fn postgres(server: &str) -> TestDb {
+        let schema = format!("dingcal_test_{}", random_suffix());
+        on_postgres(server, &format!("CREATE SCHEMA {schema}"));
+        let join = if server.contains('?') { '&' } else { '?' };
+        TestDb {
+            url: format!("{server}{join}options=-c%20search_path%3D{schema}"),
+            schema: Some((server.to_string(), schema)),
+        }
+    }
+
+    pub fn db_url(&self) -> DbUrl {
+        DbUrl::parse(&self.url).expect("test database URL")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, schema)) = &self.schema {
+            on_postgres(server, &format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
+/// Runs one statement on the PostgreSQL server, from a thread of its own:
+/// the blocking client may not run on an async worker.
+fn on_postgres(server: &str, sql: &str) {
+    let (server, sql) = (server.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&server, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
+        client.batch_execute(&sql).expect(&sql);
+    })
+    .join()
+    .expect("PostgreSQL statement");
+}
+
+fn random_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos();
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}_{nanos}_{n}", std::process::id())
 }
 
 pub fn extra_user(n: usize) -> String {
@@ -89,9 +178,10 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let directory = dir.path().join("directory.toml");
         std::fs::write(&directory, directory_toml()).expect("write directory");
+        let db = TestDb::for_suite(dir.path());
         let running = server::start(Config {
             listen: "127.0.0.1:0".into(),
-            db: DbUrl::SqliteFile(dir.path().join("dingcal.db")),
+            db: db.db_url(),
             directory: Some(directory),
         })
         .await
@@ -99,8 +189,16 @@ impl TestServer {
         TestServer {
             base: format!("http://{}", running.addr),
             http: reqwest::Client::new(),
-            _running: running,
-            _dir: dir,
+            _own: Some((running, db, dir)),
+        }
+    }
+
+    /// A dingcal the test started itself, at `base`.
+    pub fn at(base: &str) -> TestServer {
+        TestServer {
+            base: base.to_string(),
+            http: reqwest::Client::new(),
+            _own: None,
         }
     }
 

@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod events;
 mod idempotency;
+mod multinode;
 mod patch;
 mod process;
 mod recurrence;

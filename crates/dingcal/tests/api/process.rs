@@ -43,6 +43,21 @@ pub fn spawn(args: &[&str], envs: &[(&str, &str)], cwd: &std::path::Path) -> Pro
     }
 }
 
+/// `dingcal serve` in `dir`, on `db`, with the directory file `dir.toml`
+/// there.
+pub fn serve(dir: &std::path::Path, db: &TestDb) -> Process {
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        &db.url,
+        "--directory",
+        "dir.toml",
+    ];
+    spawn(&args, &[], dir)
+}
+
 impl Process {
     /// Sends `signal` (TERM, KILL) and waits for the process to end.
     pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {

@@ -1,0 +1,266 @@
+//! Two dingcal processes on one PostgreSQL database, as behind a load
+//! balancer: every write acknowledged by either is kept, concurrent writes
+//! of one event lose nothing, and an x-client-token counts once across both.
+//! Skipped unless DINGCAL_TEST_POSTGRES names a PostgreSQL server.
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::process::{Process, serve};
+
+/// Two nodes on the test's own schema, sharing one directory.
+fn two_nodes(db: &TestDb, dir: &std::path::Path) -> [Process; 2] {
+    std::fs::write(dir.join("dir.toml"), directory_toml()).unwrap();
+    [serve(dir, db), serve(dir, db)]
+}
+
+/// A caller bound to one node, owning what it needs so that it can be moved
+/// into a task.
+#[derive(Clone)]
+struct Node {
+    server: Arc<TestServer>,
+    token: String,
+}
+
+impl Node {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        self.server
+            .send(method, path, Some(&self.token), body, headers)
+            .await
+    }
+}
+
+/// Nodes A and B, calling with one app token: A's token works on B.
+async fn callers(processes: &[Process; 2]) -> [Node; 2] {
+    let token = TestServer::at(&processes[0].base).token("acme-full").await;
+    [0, 1].map(|i| Node {
+        server: Arc::new(TestServer::at(&processes[i].base)),
+        token: token.clone(),
+    })
+}
+
+fn users(range: std::ops::RangeInclusive<usize>) -> Vec<Value> {
+    range.map(|n| json!({"id": extra_user(n)})).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_thousand_responses_split_across_two_nodes_are_all_recorded() {
+    let Some(db) = TestDb::postgres_if_configured("the two-node response test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let processes = two_nodes(&db, dir.path());
+    let nodes = callers(&processes).await;
+
+    let mut body = meeting("All hands", &[]);
+    body["attendees"] = Value::Array(users(1..=500));
+    let (status, event) = nodes[0]
+        .call(Method::POST, &events_path("alice-union"), Some(body), &[])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    let id = id_of(&event);
+    let attendees = format!("{}/attendees", event_path("alice-union", &id));
+    for batch in 1..10 {
+        let from = batch * 500 + 1;
+        let node = &nodes[batch % 2];
+        let add = json!({"attendeesToAdd": users(from..=from + 499)});
+        let (status, body) = node.call(Method::POST, &attendees, Some(add), &[]).await;
+        assert_eq!(status, StatusCode::OK, "batch {batch}: {body}");
+    }
+
+    // Each attendee answers once, odd ones on A and even ones on B, 64 at a
+    // time; the answer depends on the attendee so that each can be checked.
+    let expected = |n: usize| if n % 3 == 0 { "declined" } else { "accepted" };
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(1));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let (nodes, next, id) = (nodes.clone(), next.clone(), id.clone());
+        tasks.spawn(async move {
+            loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n > 5_000 {
+                    return;
+                }
+                let path = format!("{}/respond", event_path(&extra_user(n), &id));
+                let body = json!({"responseStatus": expected(n)});
+                let (status, answer) = nodes[n % 2]
+                    .call(Method::POST, &path, Some(body), &[])
+                    .await;
+                assert_eq!(status, StatusCode::OK, "attendee {n}: {answer}");
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("responders finish");
+    }
+
+    for process in &processes {
+        let server = TestServer::at(&process.base);
+        let api = Api::new(&server).await;
+        let path = format!("{attendees}?maxResults=500");
+        let listed = all_pages(&api, &path, "attendees", 500).await;
+        assert_eq!(listed.len(), 5_001, "5,000 attendees and the organizer");
+        for n in 1..=5_000 {
+            let entry = listed
+                .iter()
+                .find(|a| a["id"] == extra_user(n))
+                .unwrap_or_else(|| panic!("attendee {n} listed"));
+            assert_eq!(entry["responseStatus"], expected(n), "attendee {n}");
+        }
+    }
+    for process in processes {
+        assert!(process.terminate().success());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_changes_of_one_event_from_two_nodes_are_all_kept() {
+    let Some(db) = TestDb::postgres_if_configured("the two-node patch test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let processes = two_nodes(&db, dir.path());
+    let nodes = callers(&processes).await;
+    let (status, event) = nodes[0]
+        .call(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("Start", &["bob-union"])),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    let id = id_of(&event);
+    let path = event_path("alice-union", &id);
+
+    // Four writers at once, two per node, each changing only its own part
+    // of the event: its summary, description, location, or attendee list.
+    const ROUNDS: usize = 40;
+    let change = |writer: usize, i: usize| match writer {
+        0 => json!({"summary": format!("summary {i}")}),
+        1 => json!({"description": format!("description {i}")}),
+        2 => json!({"location": {"displayName": format!("room {i}")}}),
+        _ => json!({"attendeesToAdd": [{"id": extra_user(i + 1)}]}),
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let (node, path, id) = (nodes[writer % 2].clone(), path.clone(), id.clone());
+        tasks.spawn(async move {
+            for i in 0..ROUNDS {
+                let (method, target, mut body) = match writer {
+                    3 => (Method::POST, format!("{path}/attendees"), change(writer, i)),
+                    _ => (Method::PUT, path.clone(), change(writer, i)),
+                };
+                if writer != 3 {
+                    body["id"] = json!(id);
+                }
+                let (status, answer) = node.call(method, &target, Some(body), &[]).await;
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "writer {writer}, round {i}: {answer}"
+                );
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("writers finish");
+    }
+
+    for node in &nodes {
+        let (status, event) = node
+            .call(Method::GET, &format!("{path}?maxAttendees=500"), None, &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{event}");
+        let last = ROUNDS - 1;
+        assert_eq!(event["summary"], format!("summary {last}"));
+        assert_eq!(event["description"], format!("description {last}"));
+        assert_eq!(event["location"]["displayName"], format!("room {last}"));
+        let attendees = event["attendees"].as_array().unwrap();
+        for i in 0..ROUNDS {
+            assert!(
+                attendees.iter().any(|a| a["id"] == extra_user(i + 1)),
+                "attendee {} added in round {i} is kept",
+                extra_user(i + 1)
+            );
+        }
+        assert!(attendees.iter().any(|a| a["id"] == "bob-union"));
+    }
+    for process in processes {
+        assert!(process.terminate().success());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_x_client_token_counts_once_across_nodes() {
+    let Some(db) = TestDb::postgres_if_configured("the two-node x-client-token test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let processes = two_nodes(&db, dir.path());
+    let nodes = callers(&processes).await;
+    let create = |summary: &str| {
+        let body = Some(meeting(summary, &["bob-union"]));
+        (Method::POST, events_path("alice-union"), body)
+    };
+
+    // A replay on the other node answers the first outcome.
+    let (method, path, body) = create("Replayed");
+    let headers = [("x-client-token", "replayed-on-b")];
+    let (status, first) = nodes[0]
+        .call(method.clone(), &path, body.clone(), &headers)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, again) = nodes[1].call(method, &path, body, &headers).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(id_of(&again), id_of(&first));
+
+    // Sent to both at once: one applies it; the other replays it or is
+    // told the first is still running.
+    let (method, path, body) = create("Raced");
+    let headers = [("x-client-token", "raced")];
+    let (a, b) = tokio::join!(
+        nodes[0].call(method.clone(), &path, body.clone(), &headers),
+        nodes[1].call(method, &path, body, &headers),
+    );
+    let mut ids = Vec::new();
+    for (status, answer) in [a, b] {
+        match status.as_u16() {
+            200 => ids.push(id_of(&answer)),
+            400 => assert_eq!(answer["code"], "idempotencyProcessing", "{answer}"),
+            other => panic!("unexpected {other}: {answer}"),
+        }
+    }
+    assert!(!ids.is_empty());
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "both answers name one event");
+
+    let server = TestServer::at(&processes[1].base);
+    let api = Api::new(&server).await;
+    let listed = all_pages(
+        &api,
+        &format!(
+            "{}?timeMin=2026-12-01T00:00:00Z&timeMax=2026-12-02T00:00:00Z&maxResults=100",
+            events_path("alice-union")
+        ),
+        "events",
+        100,
+    )
+    .await;
+    for summary in ["Replayed", "Raced"] {
+        let count = listed.iter().filter(|e| e["summary"] == summary).count();
+        assert_eq!(count, 1, "one {summary} event");
+    }
+    for process in processes {
+        assert!(process.terminate().success());
+    }
+}

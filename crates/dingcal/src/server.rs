@@ -47,13 +47,12 @@ pub async fn start(config: Config) -> Result<Running, String> {
                 .map_err(|e| e.to_string())?;
         }
         None => {
-            let stored = store.load_directory().await.map_err(|e| e.to_string())?;
-            if stored.orgs.is_empty() {
-                let demo = DirectoryFile::demo();
-                store
-                    .save_directory(demo.clone())
-                    .await
-                    .map_err(|e| e.to_string())?;
+            let demo = DirectoryFile::demo();
+            let seeded = store
+                .seed_directory(demo.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            if seeded {
                 announce_demo(&demo);
             }
         }

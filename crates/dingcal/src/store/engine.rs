@@ -731,6 +731,39 @@ fn page_of(mut views: Vec<EventView>, limit: usize) -> Page<EventView> {
     }
 }
 
+/// Upserts the organisations, users and apps of a directory file.
+fn save_orgs(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
+    for org in &file.orgs {
+        conn.execute(
+            "INSERT INTO orgs (corp_id, name) VALUES (?1, ?2)
+             ON CONFLICT (corp_id) DO UPDATE SET name = excluded.name",
+            params![org.corp_id, org.name],
+        )?;
+        for u in &org.users {
+            conn.execute(
+                "INSERT INTO users (union_id, corp_id, user_id, name, email) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (union_id) DO UPDATE SET corp_id = excluded.corp_id,
+                   user_id = excluded.user_id, name = excluded.name, email = excluded.email",
+                params![u.union_id, org.corp_id, u.user_id, u.name, u.email],
+            )?;
+        }
+        for a in &org.apps {
+            conn.execute(
+                "INSERT INTO apps (app_key, corp_id, app_secret, permissions) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (app_key) DO UPDATE SET corp_id = excluded.corp_id,
+                   app_secret = excluded.app_secret, permissions = excluded.permissions",
+                params![
+                    a.app_key,
+                    org.corp_id,
+                    a.app_secret,
+                    serde_json::to_string(&a.permissions)?
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 fn timestamp(seconds: i64) -> ApiResult<Timestamp> {
     Timestamp::from_second(seconds).map_err(ApiError::internal)
 }
@@ -738,37 +771,30 @@ fn timestamp(seconds: i64) -> ApiResult<Timestamp> {
 #[async_trait]
 impl<B: Backend> Store for SqlStore<B> {
     async fn save_directory(&self, file: DirectoryFile) -> ApiResult<()> {
+        self.backend.write(move |conn| save_orgs(conn, &file)).await
+    }
+
+    async fn seed_directory(&self, file: DirectoryFile) -> ApiResult<bool> {
         self.backend
             .write(move |conn| {
-                for org in &file.orgs {
-                    conn.execute(
-                        "INSERT INTO orgs (corp_id, name) VALUES (?1, ?2)
-                         ON CONFLICT (corp_id) DO UPDATE SET name = excluded.name",
-                        params![org.corp_id, org.name],
-                    )?;
-                    for u in &org.users {
-                        conn.execute(
-                            "INSERT INTO users (union_id, corp_id, user_id, name, email) VALUES (?1, ?2, ?3, ?4, ?5)
-                             ON CONFLICT (union_id) DO UPDATE SET corp_id = excluded.corp_id,
-                               user_id = excluded.user_id, name = excluded.name, email = excluded.email",
-                            params![u.union_id, org.corp_id, u.user_id, u.name, u.email],
-                        )?;
-                    }
-                    for a in &org.apps {
-                        conn.execute(
-                            "INSERT INTO apps (app_key, corp_id, app_secret, permissions) VALUES (?1, ?2, ?3, ?4)
-                             ON CONFLICT (app_key) DO UPDATE SET corp_id = excluded.corp_id,
-                               app_secret = excluded.app_secret, permissions = excluded.permissions",
-                            params![
-                                a.app_key,
-                                org.corp_id,
-                                a.app_secret,
-                                serde_json::to_string(&a.permissions)?
-                            ],
-                        )?;
-                    }
+                let any = conn.query_opt("SELECT corp_id FROM orgs", params![], |r| {
+                    r.get::<String>(0)
+                })?;
+                let Some(first) = file.orgs.first() else {
+                    return Ok(false);
+                };
+                // Of nodes seeding an empty database at once, the one whose
+                // insert lands does it; the others wait for it, then find
+                // the row there.
+                let claimed = any.is_none()
+                    && conn.execute(
+                        "INSERT INTO orgs (corp_id, name) VALUES (?1, ?2) ON CONFLICT (corp_id) DO NOTHING",
+                        params![first.corp_id, first.name],
+                    )? == 1;
+                if claimed {
+                    save_orgs(conn, &file)?;
                 }
-                Ok(())
+                Ok(claimed)
             })
             .await
     }

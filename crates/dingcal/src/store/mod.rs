@@ -267,6 +267,10 @@ fn invalid_next_token() -> ApiError {
 pub trait Store: Send + Sync {
     /// Upserts the organisations, users and apps of a directory file.
     async fn save_directory(&self, file: DirectoryFile) -> ApiResult<()>;
+    /// Saves `file` only if the database holds no organisation yet; says
+    /// whether it did. Of several nodes starting at once on an empty
+    /// database, one does.
+    async fn seed_directory(&self, file: DirectoryFile) -> ApiResult<bool>;
     /// The whole directory as stored.
     async fn load_directory(&self) -> ApiResult<DirectoryFile>;
 

@@ -9,7 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::common::*;
-use crate::process::{Process, serve};
+use crate::process::{Process, serve, spawn};
 
 /// Two nodes on the test's own schema, sharing one directory.
 fn two_nodes(db: &TestDb, dir: &std::path::Path) -> [Process; 2] {
@@ -261,6 +261,50 @@ async fn an_x_client_token_counts_once_across_nodes() {
         assert_eq!(count, 1, "one {summary} event");
     }
     for process in processes {
+        assert!(process.terminate().success());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_starting_on_an_empty_database_make_one_demo_app() {
+    let Some(db) = TestDb::postgres_if_configured("the two-node demo test") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["serve", "--listen", "127.0.0.1:0", "--db", &db.url];
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn(&args, &[], dir.path()));
+        let b = s.spawn(|| spawn(&args, &[], dir.path()));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let announced: Vec<_> = [&a, &b].iter().filter_map(|p| p.demo_app()).collect();
+    assert_eq!(announced.len(), 1, "one node made the demo org");
+    let (key, secret) = &announced[0];
+    for node in [&a, &b] {
+        let server = TestServer::at(&node.base);
+        let (status, answer) = server
+            .send(
+                Method::POST,
+                "/v1.0/oauth2/accessToken",
+                None,
+                Some(json!({"appKey": key, "appSecret": secret})),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let token = answer["accessToken"].as_str().unwrap();
+        let (status, answer) = server
+            .send(
+                Method::POST,
+                &events_path("alice-union"),
+                Some(token),
+                Some(meeting("Demo", &["bob-union"])),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    for process in [a, b] {
         assert!(process.terminate().success());
     }
 }

@@ -59,6 +59,20 @@ pub fn serve(dir: &std::path::Path, db: &TestDb) -> Process {
 }
 
 impl Process {
+    /// The (appKey, appSecret) of the demo app it announced, if it did.
+    pub fn demo_app(&self) -> Option<(String, String)> {
+        let app = self
+            .stdout
+            .iter()
+            .find_map(|l| l.strip_prefix("demo app: "))?;
+        let field = |name: &str| {
+            app.split(' ')
+                .find_map(|w| w.strip_prefix(name))
+                .map(str::to_string)
+        };
+        Some((field("appKey=")?, field("appSecret=")?))
+    }
+
     /// Sends `signal` (TERM, KILL) and waits for the process to end.
     pub fn signal(mut self, signal: &str) -> std::process::ExitStatus {
         Command::new("kill")
@@ -99,20 +113,7 @@ async fn an_empty_database_without_directory_gets_a_working_demo_app() {
         ],
         dir.path(),
     );
-    let app = p
-        .stdout
-        .iter()
-        .find_map(|l| l.strip_prefix("demo app: "))
-        .expect("demo app printed")
-        .to_string();
-    let key = app
-        .split(' ')
-        .find_map(|w| w.strip_prefix("appKey="))
-        .unwrap();
-    let secret = app
-        .split(' ')
-        .find_map(|w| w.strip_prefix("appSecret="))
-        .unwrap();
+    let (key, secret) = p.demo_app().expect("demo app printed");
     let http = reqwest::Client::new();
     let token: serde_json::Value = http
         .post(format!("{}/v1.0/oauth2/accessToken", p.base))

@@ -67,7 +67,7 @@ CREATE TABLE events (
 CREATE INDEX events_version ON events (id, corp_id, deleted, seq);
 
 -- One row per (event, attendee), the organizer included: a response touches
--- one row. The placement columns repeat the event's so that a user's
+-- one row, and numbers its change there. The placement columns repeat the event's so that a user's
 -- calendar is one index range.
 CREATE TABLE attendees (
     event_id         TEXT COLLATE "C" NOT NULL,
@@ -81,11 +81,13 @@ CREATE TABLE attendees (
     recurring        BOOLEAN NOT NULL,
     series_start_key BIGINT NOT NULL,
     series_end_key   BIGINT NOT NULL,
+    changed          BIGINT NOT NULL DEFAULT 0, -- the last response's change number
     PRIMARY KEY (event_id, union_id)
 );
 CREATE UNIQUE INDEX attendees_in_order ON attendees (event_id, position);
 CREATE INDEX attendees_calendar ON attendees (union_id, start_key, event_id, all_day);
 CREATE INDEX attendees_series ON attendees (union_id, recurring, series_start_key, series_end_key, event_id);
+CREATE INDEX attendees_changed ON attendees (changed, event_id);
 
 CREATE TABLE idempotency (
     app_key    TEXT COLLATE "C" NOT NULL,

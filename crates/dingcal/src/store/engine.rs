@@ -523,41 +523,40 @@ fn calendar_rows(
     )
 }
 
-/// The first `limit` changes of the caller's calendar after (seq, id) and
-/// up to `upto`, in that order: (seq, event id, body, cancelled). Events in
-/// the calendar that changed, and events the caller left.
-fn changes_after(
+/// The changes of the caller's calendar numbered from `from` to `upto`, as
+/// (seq, event id, whether they left it): changes of the events in it,
+/// responses of anyone to them, and events they left. An event may come
+/// more than once.
+fn changes_from(
     conn: &impl Db,
     corp_id: &CorpId,
     caller: &UnionId,
-    after: &(i64, String),
+    from: i64,
     upto: i64,
-    limit: usize,
-) -> ApiResult<Vec<(i64, String, String, bool)>> {
-    let change = |r: &Row<'_>| -> ApiResult<(i64, String, String, bool)> {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    };
+) -> ApiResult<Vec<(i64, String, bool)>> {
+    let change = |left: bool| move |r: &Row<'_>| Ok((r.get(0)?, r.get(1)?, left));
     let mut rows = conn.query(
-        "SELECT e.seq, e.id, e.body, e.deleted FROM attendees a JOIN events e ON e.id = a.event_id
-         WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.seq >= ?3 AND e.seq <= ?4
-           AND (e.seq, e.id) > (?3, ?5)
-         ORDER BY e.seq, e.id",
-        params![caller.as_str(), corp_id.as_str(), after.0, upto, after.1],
-        Some(limit),
-        change,
+        "SELECT e.seq, e.id FROM attendees a JOIN events e ON e.id = a.event_id
+         WHERE a.union_id = ?1 AND e.corp_id = ?2 AND e.seq >= ?3 AND e.seq <= ?4",
+        params![caller.as_str(), corp_id.as_str(), from, upto],
+        None,
+        change(false),
     )?;
-    let left = conn.query(
-        "SELECT r.seq, e.id, e.body, TRUE FROM removals r JOIN events e ON e.id = r.event_id
-         WHERE r.union_id = ?1 AND e.corp_id = ?2 AND r.seq >= ?3 AND r.seq <= ?4
-           AND (r.seq, r.event_id) > (?3, ?5)
-         ORDER BY r.seq, r.event_id",
-        params![caller.as_str(), corp_id.as_str(), after.0, upto, after.1],
-        Some(limit),
-        change,
-    )?;
-    rows.extend(left);
-    rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    rows.truncate(limit);
+    rows.extend(conn.query(
+        "SELECT c.changed, c.event_id FROM attendees c
+           JOIN attendees me ON me.event_id = c.event_id AND me.union_id = ?1
+         WHERE c.changed >= ?2 AND c.changed <= ?3",
+        params![caller.as_str(), from, upto],
+        None,
+        change(false),
+    )?);
+    rows.extend(conn.query(
+        "SELECT r.seq, r.event_id FROM removals r JOIN events e ON e.id = r.event_id
+         WHERE r.union_id = ?1 AND e.corp_id = ?2 AND r.seq >= ?3 AND r.seq <= ?4",
+        params![caller.as_str(), corp_id.as_str(), from, upto],
+        None,
+        change(true),
+    )?);
     Ok(rows)
 }
 
@@ -1156,39 +1155,41 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(move |conn| {
                 once(conn, &meta, |conn| {
                     let seq = conn.next_seq()?;
-                    // The common case is two statements: stamp the event
-                    // (everyone's copy changed, so their syncs show it; this
-                    // also holds it against other writers), then the
-                    // caller's attendee row.
-                    let live: Option<bool> = conn.query_opt(
-                        "UPDATE events SET seq = ?3 WHERE id = ?1 AND corp_id = ?2
-                         RETURNING deleted = FALSE",
-                        params![event_id.as_str(), meta.corp_id.as_str(), seq],
-                        |r| r.get(0),
-                    )?;
-                    match live {
-                        Some(true) => {}
-                        Some(false) => return Err(ApiError::event_not_found()),
-                        None => {
-                            lock_target(conn, &event_id)?;
-                            let Target::Instance(mut one) =
-                                resolve(conn, &meta.corp_id, &meta.caller, &event_id)?
-                            else {
-                                return Err(ApiError::event_not_found());
-                            };
-                            one.exception.responses.insert(one.me.id.clone(), status);
-                            save_exception(conn, &one)?;
-                            save_event(conn, &meta, &one.master, seq)?;
-                            return Ok(Outcome::Done);
-                        }
-                    }
+                    // The common case is one statement on the caller's own
+                    // attendee row, which carries the change for everyone's
+                    // sync: responses to one event contend for nothing.
                     let changed = conn.execute(
-                        "UPDATE attendees SET response_status = ?3 WHERE event_id = ?1 AND union_id = ?2",
-                        params![event_id.as_str(), meta.caller.as_str(), status.as_str()],
+                        "UPDATE attendees SET response_status = ?3, changed = ?4
+                         WHERE event_id = ?1 AND union_id = ?2 AND EXISTS
+                           (SELECT 1 FROM events WHERE id = ?1 AND corp_id = ?5 AND deleted = FALSE)",
+                        params![
+                            event_id.as_str(),
+                            meta.caller.as_str(),
+                            status.as_str(),
+                            seq,
+                            meta.corp_id.as_str()
+                        ],
                     )?;
-                    if changed == 0 {
+                    if changed > 0 {
+                        return Ok(Outcome::Done);
+                    }
+                    let exists = conn.query_opt(
+                        "SELECT id FROM events WHERE id = ?1",
+                        params![event_id.as_str()],
+                        |r| r.get::<String>(0),
+                    )?;
+                    if exists.is_some() {
                         return Err(ApiError::event_not_found());
                     }
+                    lock_target(conn, &event_id)?;
+                    let Target::Instance(mut one) =
+                        resolve(conn, &meta.corp_id, &meta.caller, &event_id)?
+                    else {
+                        return Err(ApiError::event_not_found());
+                    };
+                    one.exception.responses.insert(one.me.id.clone(), status);
+                    save_exception(conn, &one)?;
+                    save_event(conn, &meta, &one.master, seq)?;
                     Ok(Outcome::Done)
                 })
             })
@@ -1465,36 +1466,34 @@ impl<B: Backend> Store for SqlStore<B> {
                     return Err(ApiError::sync_token_invalid());
                 }
                 let snapshot = query.after.as_ref().map_or(now, |c| c.snapshot.clone());
-                let mut after = query
-                    .after
+                let after = query.after.as_ref().map(|c| (c.seq, c.event_id.clone()));
+                // An event stands at its latest change the token lacks and
+                // the snapshot holds. Every change from the cursor's on is
+                // read (no change before it can place an event after it),
+                // so each event is placed once, whatever the page.
+                let from = after
                     .as_ref()
-                    .map_or((since.floor(), String::new()), |c| {
-                        (c.seq, c.event_id.clone())
-                    });
-                let limit = query.max_results + 1;
-                // Changes are read in (seq, id) order from the lowest one the
-                // token may lack; those it covers, or the snapshot does not,
-                // are passed over.
-                let mut rows = Vec::new();
-                loop {
-                    let batch =
-                        changes_after(conn, &corp_id, &caller, &after, snapshot.upto, limit)?;
-                    let full = batch.len() == limit;
-                    if let Some((seq, id, _, _)) = batch.last() {
-                        after = (*seq, id.clone());
+                    .map_or(since.floor() + 1, |(seq, _)| *seq)
+                    .max(since.floor() + 1);
+                let mut latest: HashMap<String, (i64, bool)> = HashMap::new();
+                for (seq, id, left) in changes_from(conn, &corp_id, &caller, from, snapshot.upto)? {
+                    if since.covers(seq) || !snapshot.covers(seq) {
+                        continue;
                     }
-                    rows.extend(
-                        batch
-                            .into_iter()
-                            .filter(|(seq, ..)| !since.covers(*seq) && snapshot.covers(*seq)),
-                    );
-                    if rows.len() >= limit || !full {
-                        break;
+                    let entry = latest.entry(id).or_insert((seq, left));
+                    if seq > entry.0 {
+                        *entry = (seq, left);
                     }
                 }
+                let mut rows: Vec<(i64, String, bool)> = latest
+                    .into_iter()
+                    .map(|(id, (seq, left))| (seq, id, left))
+                    .filter(|(seq, id, _)| after.as_ref().is_none_or(|a| (*seq, id) > (a.0, &a.1)))
+                    .collect();
+                rows.sort();
                 let more = rows.len() > query.max_results;
                 rows.truncate(query.max_results);
-                let next = rows.last().filter(|_| more).map(|(seq, id, _, _)| {
+                let next = rows.last().filter(|_| more).map(|(seq, id, _)| {
                     ChangeCursor {
                         since: since.clone(),
                         snapshot: snapshot.clone(),
@@ -1504,9 +1503,17 @@ impl<B: Backend> Store for SqlStore<B> {
                     .encode()
                 });
                 let mut items = Vec::with_capacity(rows.len());
-                for (_, _, body, cancelled) in rows {
+                for (_, id, left) in rows {
+                    let stored: Option<(String, bool)> = conn.query_opt(
+                        "SELECT body, deleted FROM events WHERE id = ?1 AND corp_id = ?2",
+                        params![id, corp_id.as_str()],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )?;
+                    let Some((body, deleted)) = stored else {
+                        continue;
+                    };
                     let event: Event = serde_json::from_str(&body)?;
-                    let view = if cancelled {
+                    let view = if left {
                         EventView {
                             event,
                             attendees: Vec::new(),
@@ -1515,7 +1522,10 @@ impl<B: Backend> Store for SqlStore<B> {
                     } else {
                         view(conn, event, query.max_attendees)?
                     };
-                    items.push(Listed { view, cancelled });
+                    items.push(Listed {
+                        view,
+                        cancelled: left || deleted,
+                    });
                 }
                 Ok(Page {
                     items,

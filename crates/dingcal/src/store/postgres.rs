@@ -53,6 +53,8 @@ struct Pool {
 pub struct PgConn {
     client: RefCell<Client>,
     statements: RefCell<HashMap<(usize, bool), Statement>>,
+    /// The id of the write transaction under way: its change number.
+    xid: std::cell::Cell<Option<i64>>,
 }
 
 impl Postgres {
@@ -79,9 +81,9 @@ impl Postgres {
         }))
     }
 
-    /// Runs `f` between `begin` and COMMIT on a pooled connection, on a
-    /// blocking thread; rolls back if `f` fails.
-    async fn transaction<T, F>(&self, begin: &'static str, f: F) -> ApiResult<T>
+    /// Runs `f` in a transaction on a pooled connection, on a blocking
+    /// thread; rolls back if `f` fails.
+    async fn transaction<T, F>(&self, write: bool, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
@@ -90,7 +92,7 @@ impl Postgres {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let conn = pool.take()?;
-            let result = conn.batch(begin).and_then(|()| f(&conn));
+            let result = conn.begin(write).and_then(|()| f(&conn));
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
             let ended = conn.batch(end);
             // A connection whose transaction did not end cleanly is closed
@@ -114,6 +116,7 @@ impl Pool {
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            xid: std::cell::Cell::new(None),
         })
     }
 
@@ -141,6 +144,28 @@ impl Drop for Pool {
 }
 
 impl PgConn {
+    /// Opens a transaction: a write in READ COMMITTED (its locks do the
+    /// rest) with its id taken in the same round trip, or a read in one
+    /// REPEATABLE READ snapshot.
+    fn begin(&self, write: bool) -> ApiResult<()> {
+        if !write {
+            self.xid.set(None);
+            return self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        }
+        let answer = self
+            .client
+            .borrow_mut()
+            .simple_query("BEGIN; SELECT pg_current_xact_id()::text")
+            .map_err(ApiError::internal)?;
+        let xid = answer.iter().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+            _ => None,
+        });
+        self.xid.set(xid);
+        xid.map(|_| ())
+            .ok_or_else(|| ApiError::internal("no transaction id"))
+    }
+
     fn batch(&self, sql: &str) -> ApiResult<()> {
         self.client
             .borrow_mut()
@@ -221,10 +246,9 @@ impl Db for PgConn {
     }
 
     fn next_seq(&self) -> ApiResult<i64> {
-        let seq = self.query_opt("SELECT pg_current_xact_id()::text::bigint", &[], |r| {
-            r.get(0)
-        })?;
-        seq.ok_or_else(|| ApiError::internal("no transaction id"))
+        self.xid
+            .get()
+            .ok_or_else(|| ApiError::internal("a change number asked outside a write"))
     }
 
     fn lock_event(&self, id: &EventId) -> ApiResult<()> {
@@ -259,7 +283,7 @@ impl Backend for Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.transaction("BEGIN", f).await
+        self.transaction(true, f).await
     }
 
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
@@ -267,8 +291,7 @@ impl Backend for Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", f)
-            .await
+        self.transaction(false, f).await
     }
 
     async fn scan<T, F>(&self, f: F) -> ApiResult<T>

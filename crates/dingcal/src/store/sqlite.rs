@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_series.sql"),
+    include_str!("../../migrations/sqlite/0003_responses.sql"),
 ];
 /// Prepared statements kept per connection: more than the store has, so
 /// none is ever parsed twice. (No statement binds its LIMIT: SQLite plans

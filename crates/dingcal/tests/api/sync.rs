@@ -205,3 +205,33 @@ async fn a_sync_page_continues_from_its_next_token_alone() {
     assert_eq!(second["events"][0]["summary"], "three");
     assert!(second["syncToken"].is_string());
 }
+
+#[tokio::test]
+async fn an_event_changed_then_answered_comes_once_at_its_latest_change() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let one = id_of(
+        &api.create("alice-union", meeting("one", &["bob-union"]))
+            .await,
+    );
+    let two = id_of(&api.create("alice-union", meeting("two", &[])).await);
+    let token = full_sync(&api, "alice-union").await;
+    for (id, summary) in [(&one, "one'"), (&two, "two'")] {
+        let (status, body) = api
+            .call(
+                Method::PUT,
+                &event_path("alice-union", id),
+                Some(json!({"id": id, "summary": summary})),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 200, "{body}");
+    }
+    // Bob's answer is the latest change of "one": it now comes after "two",
+    // and only there, though it was patched before "two" was.
+    api.respond("bob-union", &one, "accepted").await;
+    let (changes, _) = sync(&api, "alice-union", &token).await;
+    let ids: Vec<&str> = changes.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(ids, [two.as_str(), one.as_str()]);
+    let (bobs, _) = sync(&api, "bob-union", &token).await;
+    assert_eq!(bobs.len(), 1, "{bobs:?}");
+}

@@ -215,14 +215,19 @@ impl Measured {
         f64::from(self.latencies_us[index]) / 1000.0
     }
 
+    /// Where the CPU time of the measured part went.
+    pub fn cpu(&self) -> &CpuUse {
+        &self.cpu
+    }
+
     /// Server CPU time per measured request, in microseconds.
     pub fn server_cpu_us(&self) -> f64 {
-        self.cpu.server.as_secs_f64() * 1e6 / self.requests().max(1) as f64
+        self.cpu.server().as_secs_f64() * 1e6 / self.requests().max(1) as f64
     }
 
     /// How many cores the server kept busy on average.
     pub fn server_cores(&self) -> f64 {
-        self.cpu.server.as_secs_f64() / self.elapsed.as_secs_f64()
+        self.cpu.server().as_secs_f64() / self.elapsed.as_secs_f64()
     }
 
     /// How many cores the load generator kept busy on average.
@@ -251,14 +256,14 @@ impl ConnReport {
     }
 }
 
-/// Opens `connections` connections and has each send requests back to back
-/// until `until`. `make(n)` builds the n-th request of the run; `n` counts
+/// Opens `connections` connections, spread evenly over `targets`, and has
+/// each send requests back to back until `until`. `make(n)` builds the n-th request of the run; `n` counts
 /// across all connections, so consecutive requests can round-robin over
 /// users, or alternate between two answers. `clocks` are read at the edges
 /// of the measured window.
 pub async fn drive<F>(
-    target: &Arc<Target>,
-    clocks: CpuClocks,
+    targets: &[Arc<Target>],
+    clocks: &CpuClocks,
     connections: usize,
     until: Until,
     make: F,
@@ -268,7 +273,7 @@ where
 {
     // Connect first, so that no connection set-up lands in a measurement.
     let mut conns = Vec::with_capacity(connections);
-    for _ in 0..connections {
+    for target in targets.iter().cycle().take(connections) {
         conns.push(Conn::open(target.clone()).await?);
     }
     let make = Arc::new(make);

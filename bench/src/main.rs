@@ -1,11 +1,15 @@
 //! dingcal-bench: starts a dingcal server, loads it from this process over
 //! loopback with keep-alive HTTP/1.1 connections, measures its memory after
 //! creating many events, and reports every figure, ending with one JSON line.
+//! Its postgres suite does so on SQLite and on PostgreSQL, and sets dingcal
+//! against pgbench and against a second node.
 //!
 //! Progress goes to stderr; the report, and only the report, to stdout.
 
+mod backends;
 mod load;
 mod phases;
+mod postgres;
 mod procfs;
 mod recurrence;
 mod report;
@@ -16,15 +20,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use phases::{Plan, Suite};
-use server::Server;
+use server::{Scratch, with_server};
 
 const USAGE: &str = "\
-usage: dingcal-bench [lifecycle | recurrence] [options]
+usage: dingcal-bench [lifecycle | recurrence | postgres] [options]
   lifecycle           (default) healthz, GetEvent, RespondEvent, PatchEvent and
                       memory after many events
   recurrence          series expansion against python-dateutil ($PYTHON, else
                       python3), eventsview over a week of 1,000 series and
                       10,000 events, GetSchedule of 20 users
+  postgres            lifecycle on SQLite and on PostgreSQL side by side,
+                      RespondEvent against pgbench, and on one node against two;
+                      needs psql and pgbench
+  --postgres URL      the PostgreSQL server of the postgres suite, as
+                      postgres://USER@HOST:PORT/DB (default:
+                      $DINGCAL_BENCH_POSTGRES); each part runs in a schema of
+                      its own, dropped at the end
   --dingcal PATH      the dingcal binary (default: $DINGCAL_BIN, else `dingcal`
                       beside this binary)
   --connections N     concurrent keep-alive connections per timed phase (64)
@@ -66,29 +77,37 @@ fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    eprintln!("starting {}", binary.display());
-    let server = Server::start(binary, &phases::directory())?;
-    eprintln!("dingcal pid {} on {}", server.pid, server.addr);
-    let errors = match plan.suite {
+    let scratch = Scratch::new(&phases::directory())?;
+    let sqlite = scratch.sqlite_url();
+    let errors = match &plan.suite {
         Suite::Lifecycle => {
-            let results = runtime.block_on(phases::run(&server, plan))?;
+            let results = with_server(binary, &sqlite, &scratch.directory, |server| {
+                runtime.block_on(phases::run(server, plan))
+            })?;
             report::print(plan, &results);
             report::errors(&results)
         }
         Suite::Recurrence => {
-            let results = runtime.block_on(recurrence::run(&server, plan))?;
+            let results = with_server(binary, &sqlite, &scratch.directory, |server| {
+                runtime.block_on(recurrence::run(server, plan))
+            })?;
             recurrence::print(plan, &results);
             recurrence::errors(&results)
         }
+        Suite::Postgres { url } => {
+            let results = backends::run(&runtime, binary, &scratch, url, plan)?;
+            backends::print(plan, url, &results);
+            backends::errors(&results)
+        }
     };
-    let status = server.stop()?;
-    eprintln!("dingcal stopped: {status}");
     Ok(errors == 0)
 }
 
 /// The binary and the plan from the command line; `None` when help was asked.
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan)>, String> {
     let mut binary = None;
+    let mut suite = String::from("lifecycle");
+    let mut postgres = None;
     let mut plan = Plan {
         connections: 64,
         warmup: Duration::from_secs(1),
@@ -102,16 +121,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
         if flag == "-h" || flag == "--help" {
             return Ok(None);
         }
-        match flag.as_str() {
-            "lifecycle" => {
-                plan.suite = Suite::Lifecycle;
-                continue;
-            }
-            "recurrence" => {
-                plan.suite = Suite::Recurrence;
-                continue;
-            }
-            _ => {}
+        if matches!(flag.as_str(), "lifecycle" | "recurrence" | "postgres") {
+            suite = flag;
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
@@ -122,12 +134,22 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             "--rounds" => plan.rounds = positive(&flag, &value)?,
             "--events" => plan.events = positive(&flag, &value)?,
             "--in-flight" => plan.in_flight = positive(&flag, &value)?,
+            "--postgres" => postgres = Some(value),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
     if plan.duration.is_zero() {
         return Err("--duration must be more than 0".into());
     }
+    let postgres = postgres.or_else(|| std::env::var("DINGCAL_BENCH_POSTGRES").ok());
+    plan.suite = match (suite.as_str(), postgres) {
+        ("postgres", Some(url)) => Suite::Postgres { url },
+        ("postgres", None) => {
+            return Err("postgres needs --postgres URL or DINGCAL_BENCH_POSTGRES".into());
+        }
+        ("recurrence", _) => Suite::Recurrence,
+        _ => Suite::Lifecycle,
+    };
     let binary = match binary.or_else(|| std::env::var_os("DINGCAL_BIN").map(PathBuf::from)) {
         Some(path) => path,
         // `cargo build --release` puts both binaries in the same folder.

@@ -24,10 +24,14 @@ const BIG_EVENT_ATTENDEES: usize = 5_000;
 const ATTENDEES_PER_CALL: usize = 500;
 
 /// Which benchmark a run is.
-#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Suite {
     Lifecycle,
     Recurrence,
+    /// The lifecycle suite on SQLite and on the PostgreSQL server at `url`,
+    /// RespondEvent against pgbench, and one node against two.
+    Postgres {
+        url: String,
+    },
 }
 
 /// How a run is shaped.
@@ -151,22 +155,93 @@ async fn create_event(
     Ok(id)
 }
 
+/// Request n of a timed phase.
+pub type Make = Arc<dyn Fn(u64) -> Call + Send + Sync>;
+
+/// A timed phase: its name, where its connections go (spread evenly), and
+/// its requests.
+pub struct Phase {
+    pub name: &'static str,
+    pub targets: Vec<Arc<Target>>,
+    pub make: Make,
+}
+
+/// Creates the 5,000-attendee event; returns its RespondEvent requests.
+/// Request n comes from attendee n mod 5,000, so concurrent requests come
+/// from different attendees; each attendee alternates its answer from one
+/// pass over them to the next.
+pub async fn respond_5000(setup: &mut Conn) -> Result<Make, String> {
+    let attendees: Vec<String> = (0..BIG_EVENT_ATTENDEES).map(user).collect();
+    let big = create_event(setup, "5,000 attendees", &attendees).await?;
+    let accept = respond_body(true);
+    let decline = respond_body(false);
+    let responders: Vec<[Call; 2]> = attendees
+        .iter()
+        .map(|attendee| {
+            let path = format!("{}/respond", event_path(attendee, &big));
+            [
+                Call::post(&path, accept.clone()),
+                Call::post(&path, decline.clone()),
+            ]
+        })
+        .collect();
+    Ok(Arc::new(move |n| {
+        let count = responders.len() as u64;
+        responders[(n % count) as usize][(n / count % 2) as usize].clone()
+    }))
+}
+
+/// Runs `phases` in turn, `rounds` times, each measured for its share of
+/// `duration` after a warm-up, and adds each phase's windows up: what the
+/// machine does meanwhile falls on all of them alike, so the ratios between
+/// them hold better than from one long slice each.
+pub async fn take_turns<const N: usize>(
+    plan: &Plan,
+    clocks: &CpuClocks,
+    phases: [Phase; N],
+) -> Result<[Measured; N], String> {
+    let slice = Until::Measured {
+        warmup: plan.warmup,
+        measure: plan.duration / plan.rounds as u32,
+    };
+    let mut measured: [Option<Measured>; N] = std::array::from_fn(|_| None);
+    for round in 0..plan.rounds {
+        for (phase, total) in phases.iter().zip(measured.iter_mut()) {
+            eprintln!(
+                "phase: {} (round {} of {})",
+                phase.name,
+                round + 1,
+                plan.rounds
+            );
+            // Requests carry on numbering from round to round.
+            let offset = round as u64 * 1_000_000_000;
+            let make = phase.make.clone();
+            let m = drive(&phase.targets, clocks, plan.connections, slice, move |n| {
+                make(offset + n)
+            })
+            .await?;
+            *total = Some(match total.take() {
+                Some(sum) => sum.merge(m),
+                None => m,
+            });
+        }
+    }
+    Ok(measured.map(|m| m.expect("every phase ran at least once")))
+}
+
 /// Runs every phase against `server` and collects the figures.
 pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
     let anonymous = Arc::new(Target::new(server.addr));
     let target = Arc::new(anonymous.with_token(&token(anonymous.clone()).await?)?);
-    let clocks = CpuClocks::new(server.pid);
-    let phase = |name: &str| eprintln!("phase: {name}");
+    let targets = std::slice::from_ref(&target);
+    let clocks = CpuClocks::new(&[server.pid]);
 
     let mut setup = Conn::open(target.clone()).await?;
     let small_attendees = [user(0), user(1)];
     let small = create_event(&mut setup, "two attendees", &small_attendees).await?;
-    let big_attendees: Vec<String> = (0..BIG_EVENT_ATTENDEES).map(user).collect();
-    let big = create_event(&mut setup, "5,000 attendees", &big_attendees).await?;
+    let responders = respond_5000(&mut setup).await?;
     drop(setup);
 
-    // Request n of a phase, for each timed phase in order.
-    type Make = Arc<dyn Fn(u64) -> Call + Send + Sync>;
     let healthz_call = Call::get("/healthz");
     let get_call = Call::get(&event_path(ORGANIZER, &small));
     // One attendee answers over and over, alternating, so every request
@@ -179,74 +254,37 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
     let patches = ["bench patch A", "bench patch B"]
         .map(|summary| json!({ "id": small, "summary": summary }).to_string())
         .map(|body| Call::put(&event_path(ORGANIZER, &small), body));
-    // Request n comes from attendee n mod 5,000, so concurrent requests come
-    // from different attendees; each attendee alternates its answer from one
-    // pass over them to the next.
-    let accept = respond_body(true);
-    let decline = respond_body(false);
-    let responders: Vec<[Call; 2]> = big_attendees
-        .iter()
-        .map(|attendee| {
-            let path = format!("{}/respond", event_path(attendee, &big));
-            [
-                Call::post(&path, accept.clone()),
-                Call::post(&path, decline.clone()),
-            ]
-        })
-        .collect();
-    let phases: [(&str, Make); 5] = [
-        ("healthz", Arc::new(move |_| healthz_call.clone())),
-        ("GetEvent, 2 attendees", Arc::new(move |_| get_call.clone())),
-        (
-            "RespondEvent, 2 attendees",
-            Arc::new(move |n| answers[(n % 2) as usize].clone()),
-        ),
-        (
-            "PatchEvent, 2 attendees",
-            Arc::new(move |n| patches[(n % 2) as usize].clone()),
-        ),
-        (
-            "RespondEvent, 5,000 attendees",
-            Arc::new(move |n| {
-                let count = responders.len() as u64;
-                responders[(n % count) as usize][(n / count % 2) as usize].clone()
-            }),
-        ),
-    ];
-    // The phases take turns, `rounds` times, each measured for its share of
-    // `duration`: what the machine does meanwhile falls on all of them alike,
-    // so the ratios between them hold better than from one long slice each.
-    let slice = Until::Measured {
-        warmup: plan.warmup,
-        measure: plan.duration / plan.rounds as u32,
+    let phase = |name, make: Make| Phase {
+        name,
+        targets: targets.to_vec(),
+        make,
     };
-    let mut measured: [Option<Measured>; 5] = Default::default();
-    for round in 0..plan.rounds {
-        for ((name, make), total) in phases.iter().zip(measured.iter_mut()) {
-            phase(&format!("{name} (round {} of {})", round + 1, plan.rounds));
-            // Requests carry on numbering from round to round.
-            let offset = round as u64 * 1_000_000_000;
-            let make = make.clone();
-            let m = drive(&target, clocks, plan.connections, slice, move |n| {
-                make(offset + n)
-            })
-            .await?;
-            *total = Some(match total.take() {
-                Some(sum) => sum.merge(m),
-                None => m,
-            });
-        }
-    }
-    let [healthz, get_event, respond_2, patch_event, respond_5000] =
-        measured.map(|m| m.expect("every phase ran at least once"));
+    let [healthz, get_event, respond_2, patch_event, respond_5000] = take_turns(
+        plan,
+        &clocks,
+        [
+            phase("healthz", Arc::new(move |_| healthz_call.clone())),
+            phase("GetEvent, 2 attendees", Arc::new(move |_| get_call.clone())),
+            phase(
+                "RespondEvent, 2 attendees",
+                Arc::new(move |n| answers[(n % 2) as usize].clone()),
+            ),
+            phase(
+                "PatchEvent, 2 attendees",
+                Arc::new(move |n| patches[(n % 2) as usize].clone()),
+            ),
+            phase("RespondEvent, 5,000 attendees", responders),
+        ],
+    )
+    .await?;
 
     let rss_before_mib = procfs::rss_mib(server.pid)?;
-    phase(&format!("CreateEvent x {}", plan.events));
+    eprintln!("phase: CreateEvent x {}", plan.events);
     // Each event is organized by a different user (round robin) and has one
     // or two attendees, spread over a month.
     let create_events = drive(
-        &target,
-        clocks,
+        targets,
+        &clocks,
         plan.in_flight,
         Until::Count(plan.events),
         |n| {

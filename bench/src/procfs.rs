@@ -1,6 +1,7 @@
 //! What Linux's /proc says about a process's resident memory and CPU time,
 //! and about the machine's, so that each phase can tell how the cores were
-//! shared between the server, the load generator and the kernel.
+//! shared between the servers, the database, the load generator and the
+//! kernel.
 
 use std::time::Duration;
 
@@ -68,31 +69,97 @@ fn machine_busy() -> Result<Duration, String> {
     ))
 }
 
-/// CPU time used so far by the server, by this load generator, and by the
-/// whole machine.
-#[derive(Clone, Copy)]
-pub struct CpuClocks {
-    server_pid: u32,
+/// CPU time of every process named `postgres`: the postmaster and the
+/// backends it forks keep that name. They are found anew at each reading,
+/// since backends come and go; one that exits between two readings takes its
+/// time with it, which is why this suits long-lived pools like dingcal's.
+fn postgres_time() -> Result<Duration, String> {
+    let mut total = Duration::ZERO;
+    let entries = std::fs::read_dir("/proc").map_err(|e| format!("/proc: {e}"))?;
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) else {
+            continue;
+        };
+        // A process may exit between the listing and the reading: skip it.
+        let named = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|comm| comm.trim_end() == "postgres");
+        if let (true, Ok(time)) = (named, cpu_time(Some(pid))) {
+            total += time;
+        }
+    }
+    Ok(total)
 }
 
-#[derive(Clone, Copy, Default)]
+/// CPU time used so far by each dingcal node, by the PostgreSQL server when
+/// asked, by this load generator, and by the whole machine.
+#[derive(Clone)]
+pub struct CpuClocks {
+    servers: Vec<u32>,
+    postgres: bool,
+}
+
+#[derive(Clone)]
 pub struct CpuUse {
-    pub server: Duration,
+    /// Each dingcal node's, in the order the clocks were given them.
+    pub servers: Vec<Duration>,
+    /// All PostgreSQL server processes' together; zero unless asked for.
+    pub postgres: Duration,
     pub client: Duration,
     pub machine: Duration,
 }
 
 impl CpuClocks {
-    pub fn new(server_pid: u32) -> CpuClocks {
-        CpuClocks { server_pid }
+    /// The clocks of the dingcal processes `servers`.
+    pub fn new(servers: &[u32]) -> CpuClocks {
+        CpuClocks {
+            servers: servers.to_vec(),
+            postgres: false,
+        }
+    }
+
+    /// The same clocks, and PostgreSQL's: on PostgreSQL much of a write's
+    /// work is the database server's, not dingcal's.
+    pub fn with_postgres(self) -> CpuClocks {
+        CpuClocks {
+            postgres: true,
+            ..self
+        }
     }
 
     pub fn read(&self) -> Result<CpuUse, String> {
         Ok(CpuUse {
-            server: cpu_time(Some(self.server_pid))?,
+            servers: self
+                .servers
+                .iter()
+                .map(|pid| cpu_time(Some(*pid)))
+                .collect::<Result<_, _>>()?,
+            postgres: if self.postgres {
+                postgres_time()?
+            } else {
+                Duration::ZERO
+            },
             client: cpu_time(None)?,
             machine: machine_busy()?,
         })
+    }
+}
+
+impl CpuUse {
+    /// All dingcal nodes together.
+    pub fn server(&self) -> Duration {
+        self.servers.iter().sum()
+    }
+
+    /// Applies `f` to each pair of matching figures.
+    fn combine(&self, other: &CpuUse, f: impl Fn(Duration, Duration) -> Duration) -> CpuUse {
+        CpuUse {
+            servers: (self.servers.iter().zip(&other.servers))
+                .map(|(a, b)| f(*a, *b))
+                .collect(),
+            postgres: f(self.postgres, other.postgres),
+            client: f(self.client, other.client),
+            machine: f(self.machine, other.machine),
+        }
     }
 }
 
@@ -100,11 +167,7 @@ impl std::ops::Add for CpuUse {
     type Output = CpuUse;
 
     fn add(self, more: CpuUse) -> CpuUse {
-        CpuUse {
-            server: self.server + more.server,
-            client: self.client + more.client,
-            machine: self.machine + more.machine,
-        }
+        self.combine(&more, |a, b| a + b)
     }
 }
 
@@ -112,10 +175,6 @@ impl std::ops::Sub for CpuUse {
     type Output = CpuUse;
 
     fn sub(self, earlier: CpuUse) -> CpuUse {
-        CpuUse {
-            server: self.server.saturating_sub(earlier.server),
-            client: self.client.saturating_sub(earlier.client),
-            machine: self.machine.saturating_sub(earlier.machine),
-        }
+        self.combine(&earlier, Duration::saturating_sub)
     }
 }

@@ -168,7 +168,8 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<RecurrenceResults, Stri
 
     let anonymous = Arc::new(Target::new(server.addr));
     let target = Arc::new(anonymous.with_token(&token(anonymous.clone()).await?)?);
-    let clocks = CpuClocks::new(server.pid);
+    let targets = std::slice::from_ref(&target);
+    let clocks = CpuClocks::new(&[server.pid]);
 
     phase(&format!(
         "seeding {SERIES} series and {SINGLES} single events"
@@ -177,8 +178,8 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<RecurrenceResults, Stri
     let organizer_events = events_path(ORGANIZER);
     let path = organizer_events.clone();
     let series = drive(
-        &target,
-        clocks,
+        targets,
+        &clocks,
         plan.in_flight,
         Until::Count(SERIES),
         move |n| Call::post(&path, series_body(n)),
@@ -186,8 +187,8 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<RecurrenceResults, Stri
     .await?;
     let path = organizer_events.clone();
     let singles = drive(
-        &target,
-        clocks,
+        targets,
+        &clocks,
         plan.in_flight,
         Until::Count(SINGLES),
         move |n| Call::post(&path, single_body(n)),
@@ -223,7 +224,7 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<RecurrenceResults, Stri
 
     phase("ListEventsView, one week");
     let call = Call::get(&view_path);
-    let view = drive(&target, clocks, LATENCY_CONNECTIONS, timed, move |_| {
+    let view = drive(targets, &clocks, LATENCY_CONNECTIONS, timed, move |_| {
         call.clone()
     })
     .await?;
@@ -233,7 +234,7 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<RecurrenceResults, Stri
         .expect_ok(&Call::post(&organizer_events, single_body(SINGLES)))
         .await?;
     let call = Call::get(&event_path(ORGANIZER, &field(&created, "id")?));
-    let get_event = drive(&target, clocks, LATENCY_CONNECTIONS, timed, move |_| {
+    let get_event = drive(targets, &clocks, LATENCY_CONNECTIONS, timed, move |_| {
         call.clone()
     })
     .await?;
@@ -245,7 +246,7 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<RecurrenceResults, Stri
         &format!("/v1.0/calendar/users/{ORGANIZER}/querySchedule"),
         body,
     );
-    let schedule = drive(&target, clocks, LATENCY_CONNECTIONS, timed, move |_| {
+    let schedule = drive(targets, &clocks, LATENCY_CONNECTIONS, timed, move |_| {
         call.clone()
     })
     .await?;

@@ -1,5 +1,6 @@
 //! The report: a table for people, the targets with PASS/MISS, and one JSON
-//! line holding every figure for scripts.
+//! line holding every figure for scripts. The postgres suite builds its own
+//! report from the same pieces.
 
 use serde_json::{Map, Value, json};
 
@@ -8,32 +9,50 @@ use crate::phases::{Plan, Results};
 
 /// What a checked figure must satisfy.
 #[derive(Clone, Copy)]
-enum Goal {
+pub enum Goal {
     AtLeast(f64),
     Below(f64),
     /// Reported for comparison, with no target.
     None,
 }
 
-struct Check {
-    label: &'static str,
-    key: &'static str,
-    value: f64,
-    goal: Goal,
+pub struct Check {
+    pub label: &'static str,
+    pub key: &'static str,
+    pub value: f64,
+    pub goal: Goal,
 }
 
 impl Check {
-    fn met(&self) -> Option<bool> {
+    pub fn met(&self) -> Option<bool> {
         match self.goal {
             Goal::AtLeast(min) => Some(self.value >= min),
             Goal::Below(max) => Some(self.value < max),
             Goal::None => None,
         }
     }
+
+    /// The target as the table shows it.
+    pub fn target(&self) -> String {
+        match self.goal {
+            Goal::AtLeast(min) => format!(">= {min:.2}"),
+            Goal::Below(max) => format!("< {max:.0}"),
+            Goal::None => "-".to_string(),
+        }
+    }
+
+    /// PASS, MISS, or that there is no target.
+    pub fn result(&self) -> &'static str {
+        match self.met() {
+            Some(true) => "PASS",
+            Some(false) => "MISS",
+            None => "(no target)",
+        }
+    }
 }
 
 /// The timed phases, as (label, JSON key, figures).
-fn phases(results: &Results) -> [(&'static str, &'static str, &Measured); 5] {
+pub fn phases(results: &Results) -> [(&'static str, &'static str, &Measured); 5] {
     [
         ("healthz", "healthz", &results.healthz),
         ("GetEvent (2 attendees)", "get_event", &results.get_event),
@@ -86,7 +105,7 @@ fn ratios(results: &Results) -> [Check; 4] {
 }
 
 /// The ratios, then the server's memory after the events.
-fn checks(results: &Results) -> Vec<Check> {
+pub fn checks(results: &Results) -> Vec<Check> {
     let rss = Check {
         label: "RSS after events (MB)",
         key: "rss_mb",
@@ -167,41 +186,32 @@ pub fn print(plan: &Plan, results: &Results) {
         results.rss_after_mib
     );
     println!();
-    println!("{:<26} {:>8} {:>9}  result", "check", "value", "target");
-    for check in checks(results) {
-        let (target, result) = match (check.goal, check.met()) {
-            (Goal::AtLeast(min), Some(met)) => (format!(">= {min:.2}"), pass(met)),
-            (Goal::Below(max), Some(met)) => (format!("< {max:.0}"), pass(met)),
-            _ => ("-".to_string(), "(no target)"),
-        };
-        println!(
-            "{:<26} {:>8.2} {target:>9}  {result}",
-            check.label, check.value
-        );
-    }
-    if let Some(e) = phases(results)
-        .iter()
-        .map(|(_, _, m)| m)
-        .chain([&&results.create_events])
-        .find_map(|m| m.first_error.as_deref())
-    {
+    print_checks(&checks(results));
+    if let Some(e) = first_error(results) {
         println!();
         println!("ERRORS: {} requests failed; first: {e}", errors(results));
     }
     println!();
-    println!("{}", json_line(plan, results));
+    let mut line = plan_json(plan);
+    line.extend(results_json(plan, results));
+    println!("{}", Value::Object(line));
 }
 
-fn pass(met: bool) -> &'static str {
-    if met { "PASS" } else { "MISS" }
+/// The first failed request of the run, if any.
+pub fn first_error(results: &Results) -> Option<&str> {
+    phases(results)
+        .into_iter()
+        .map(|(_, _, m)| m)
+        .chain([&results.create_events])
+        .find_map(|m| m.first_error.as_deref())
 }
 
 /// Rounds to two decimals, so the JSON line stays readable.
-fn round(x: f64) -> f64 {
+pub fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn figures(m: &Measured) -> Value {
+pub fn figures(m: &Measured) -> Value {
     json!({
         "requests": m.requests(),
         "rps": round(m.rate()),
@@ -215,7 +225,18 @@ fn figures(m: &Measured) -> Value {
     })
 }
 
-fn json_line(plan: &Plan, results: &Results) -> Value {
+/// How the timed phases were run, for the JSON line.
+pub fn plan_json(plan: &Plan) -> Map<String, Value> {
+    object([
+        ("connections", json!(plan.connections)),
+        ("warmup_s", json!(plan.warmup.as_secs_f64())),
+        ("duration_s", json!(plan.duration.as_secs_f64())),
+        ("rounds", json!(plan.rounds)),
+    ])
+}
+
+/// Every figure of one lifecycle run, for the JSON line.
+pub fn results_json(plan: &Plan, results: &Results) -> Map<String, Value> {
     let phases: Map<String, Value> = phases(results)
         .iter()
         .map(|(_, key, m)| (key.to_string(), figures(m)))
@@ -228,17 +249,40 @@ fn json_line(plan: &Plan, results: &Results) -> Value {
     create["events"] = json!(plan.events);
     create["in_flight"] = json!(plan.in_flight);
     create["seconds"] = json!(round(results.create_events.elapsed.as_secs_f64()));
-    json!({
-        "connections": plan.connections,
-        "warmup_s": plan.warmup.as_secs_f64(),
-        "duration_s": plan.duration.as_secs_f64(),
-        "rounds": plan.rounds,
-        "phases": phases,
-        "create_events": create,
-        "ratios": ratios,
-        "rss_before_mb": round(results.rss_before_mib),
-        "rss_mb": round(results.rss_after_mib),
-        "targets_met": checks(results).iter().all(|c| c.met() != Some(false)),
-        "errors": errors(results),
-    })
+    object([
+        ("phases", Value::Object(phases)),
+        ("create_events", create),
+        ("ratios", Value::Object(ratios)),
+        ("rss_before_mb", json!(round(results.rss_before_mib))),
+        ("rss_mb", json!(round(results.rss_after_mib))),
+        ("targets_met", json!(all_met(&checks(results)))),
+        ("errors", json!(errors(results))),
+    ])
+}
+
+/// Whether no check missed its target.
+pub fn all_met(checks: &[Check]) -> bool {
+    checks.iter().all(|c| c.met() != Some(false))
+}
+
+/// A JSON object of these keys and values.
+pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs
+        .into_iter()
+        .map(|(key, value)| (key.to_string(), value))
+        .collect()
+}
+
+/// A table of checks: each value against its target.
+pub fn print_checks(checks: &[Check]) {
+    println!("{:<26} {:>8} {:>9}  result", "check", "value", "target");
+    for check in checks {
+        println!(
+            "{:<26} {:>8.2} {:>9}  {}",
+            check.label,
+            check.value,
+            check.target(),
+            check.result()
+        );
+    }
 }

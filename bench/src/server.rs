@@ -1,5 +1,5 @@
-//! Launching the dingcal server under test as a child process, reading its
-//! memory, and stopping it.
+//! Launching the dingcal servers under test as child processes, and
+//! stopping them; the temporary folder their files live in.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -13,20 +13,96 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the server may take to finish in-flight work after SIGTERM.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A running dingcal process with its own temporary database and directory
-/// file; both are removed when this is dropped.
+/// A fresh temporary folder holding the directory file, and whatever else a
+/// run writes (a SQLite database, pgbench's script); removed when dropped.
+pub struct Scratch {
+    dir: PathBuf,
+    /// The directory (TOML) every server of the run upserts at start.
+    pub directory: PathBuf,
+}
+
+impl Scratch {
+    pub fn new(directory: &str) -> Result<Scratch, String> {
+        let dir = std::env::temp_dir().join(format!("dingcal-bench-{}", std::process::id()));
+        // A leftover from an earlier run with the same pid must not leak its
+        // database into this one.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        // Constructed before the first write, so that a failure below still
+        // removes the folder (through Drop).
+        let scratch = Scratch {
+            directory: dir.join("directory.toml"),
+            dir,
+        };
+        std::fs::write(&scratch.directory, directory)
+            .map_err(|e| format!("{}: {e}", scratch.directory.display()))?;
+        Ok(scratch)
+    }
+
+    /// A file of that name in the folder.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// A SQLite database in the folder, as dingcal's `--db`.
+    pub fn sqlite_url(&self) -> String {
+        format!("sqlite://{}", self.path("bench.db").display())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Starts `nodes` dingcal servers on the database `db`, one after another
+/// (the first runs the migrations alone), hands them to `work`, then stops
+/// them gracefully. Whatever `work` returns, no server is left running.
+pub fn with_nodes<T>(
+    binary: &Path,
+    db: &str,
+    directory: &Path,
+    nodes: usize,
+    work: impl FnOnce(&[Server]) -> Result<T, String>,
+) -> Result<T, String> {
+    let mut servers = Vec::with_capacity(nodes);
+    for _ in 0..nodes {
+        eprintln!("starting {} on {db}", binary.display());
+        let server = Server::start(binary, db, directory)?;
+        eprintln!("dingcal pid {} on {}", server.pid, server.addr);
+        servers.push(server);
+    }
+    let done = work(&servers)?;
+    for server in servers {
+        let status = server.stop()?;
+        eprintln!("dingcal stopped: {status}");
+    }
+    Ok(done)
+}
+
+/// Starts one dingcal server on `db`, as `with_nodes` does, for `work`.
+pub fn with_server<T>(
+    binary: &Path,
+    db: &str,
+    directory: &Path,
+    work: impl FnOnce(&Server) -> Result<T, String>,
+) -> Result<T, String> {
+    with_nodes(binary, db, directory, 1, |servers| work(&servers[0]))
+}
+
+/// A running dingcal process, killed if it is still running when dropped.
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
     pub pid: u32,
-    dir: PathBuf,
 }
 
 impl Server {
-    /// Writes `directory` (TOML) to a fresh temporary folder, starts
-    /// `dingcal serve` on a free loopback port with a SQLite database in that
-    /// folder, and waits for it to announce its address.
-    pub fn start(binary: &Path, directory: &str) -> Result<Server, String> {
+    /// Starts `dingcal serve` on a free loopback port with the database `db`
+    /// (a `--db` URL) and the directory file `directory`, and waits for it to
+    /// announce its address.
+    pub fn start(binary: &Path, db: &str, directory: &Path) -> Result<Server, String> {
         if !binary.is_file() {
             return Err(format!(
                 "no dingcal binary at {} (build it with `cargo build --release -p dingcal`, \
@@ -34,22 +110,12 @@ impl Server {
                 binary.display()
             ));
         }
-        let dir = std::env::temp_dir().join(format!("dingcal-bench-{}", std::process::id()));
-        // A leftover from an earlier run with the same pid must not leak its
-        // database into this one.
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let directory_file = dir.join("directory.toml");
-        std::fs::write(&directory_file, directory)
-            .map_err(|e| format!("{}: {e}", directory_file.display()))?;
-
         let mut child = Command::new(binary)
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
-            .arg("--db")
-            .arg(format!("sqlite://{}", dir.join("bench.db").display()))
+            .args(["--db", db])
             .arg("--directory")
-            .arg(&directory_file)
+            .arg(directory)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -57,13 +123,12 @@ impl Server {
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let pid = child.id();
         let stdout = child.stdout.take().expect("stdout is piped");
-        // A server that is constructed owns its folder from here on, so an
-        // early return below still cleans up (through Drop).
+        // A server that is constructed is killed by Drop, so an early
+        // return below leaves no process behind.
         let mut server = Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             pid,
-            dir,
         };
 
         // The reader thread hands over the announced address, then keeps
@@ -118,12 +183,11 @@ impl Server {
 }
 
 impl Drop for Server {
-    /// Whatever happened, leave no server running and no files behind.
+    /// Whatever happened, leave no server running.
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -31,7 +31,7 @@ use crate::error::{ApiError, ApiResult};
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
 /// The most connections one node opens (dingcal's choice: on a small
 /// machine more only queue inside PostgreSQL).
-const POOL_MAX: usize = 16;
+const POOL_MAX: usize = 8;
 /// Any constant: the advisory lock nodes take to migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x0064_696e_6763_616c;
 

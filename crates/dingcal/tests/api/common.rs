@@ -72,6 +72,12 @@ impl TestDb {
         }
     }
 
+    /// Runs SQL in this PostgreSQL schema.
+    pub fn run_sql(&self, sql: &str) {
+        let (server, schema) = self.schema.as_ref().expect("a PostgreSQL test database");
+        on_postgres(server, &format!("SET search_path TO {schema}; {sql}"));
+    }
+
     pub fn db_url(&self) -> DbUrl {
         DbUrl::parse(&self.url).expect("test database URL")
     }

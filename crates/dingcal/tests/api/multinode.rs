@@ -1,7 +1,8 @@
-//! Two dingcal processes on one PostgreSQL database, as behind a load
-//! balancer: every write acknowledged by either is kept, concurrent writes
-//! of one event lose nothing, and an x-client-token counts once across both.
-//! Skipped unless DINGCAL_TEST_POSTGRES names a PostgreSQL server.
+//! dingcal processes on one PostgreSQL database, as behind a load balancer:
+//! every write acknowledged by either is kept, concurrent writes of one
+//! event lose nothing, an x-client-token counts once across both, and the
+//! schema is migrated once. Skipped unless DINGCAL_TEST_POSTGRES names a
+//! PostgreSQL server.
 
 use std::sync::Arc;
 
@@ -307,4 +308,30 @@ async fn two_nodes_starting_on_an_empty_database_make_one_demo_app() {
     for process in [a, b] {
         assert!(process.terminate().success());
     }
+}
+
+#[test]
+fn migrate_on_postgres_is_idempotent_and_refuses_a_newer_schema() {
+    let Some(db) = TestDb::postgres_if_configured("the PostgreSQL migrate test") else {
+        return;
+    };
+    let migrate = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dingcal"))
+            .args(["migrate", "--db", &db.url])
+            .output()
+            .unwrap()
+    };
+    for _ in 0..2 {
+        let out = migrate();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    db.run_sql("UPDATE dingcal_schema SET version = 999");
+    let out = migrate();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("newer"), "{stderr}");
 }

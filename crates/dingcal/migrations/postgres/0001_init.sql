@@ -87,7 +87,7 @@ CREATE TABLE attendees (
 CREATE UNIQUE INDEX attendees_in_order ON attendees (event_id, position);
 CREATE INDEX attendees_calendar ON attendees (union_id, start_key, event_id, all_day);
 CREATE INDEX attendees_series ON attendees (union_id, recurring, series_start_key, series_end_key, event_id);
-CREATE INDEX attendees_changed ON attendees (changed, event_id);
+CREATE INDEX attendees_changed ON attendees (event_id, changed);
 
 CREATE TABLE idempotency (
     app_key    TEXT COLLATE "C" NOT NULL,

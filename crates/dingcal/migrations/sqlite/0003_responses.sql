@@ -2,4 +2,4 @@
 -- the attendee row itself (0: none yet), so that responses to one event do
 -- not all write the event's row.
 ALTER TABLE attendees ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX attendees_changed ON attendees (changed, event_id);
+CREATE INDEX attendees_changed ON attendees (event_id, changed);

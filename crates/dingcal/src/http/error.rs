@@ -68,7 +68,10 @@ pub async fn request_context(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     let span = tracing::debug_span!("request", method = %request.method(), %route, %request_id);
     let mut response = match buffer_body(request).await {
-        Ok(request) => {
+        Ok((_, true)) => {
+            ApiError::invalid_parameter("Text may not contain the NUL character").into_response()
+        }
+        Ok((request, false)) => {
             match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request).instrument(span)).await {
                 Ok(response) => response,
                 Err(_) => ApiError::timeout().into_response(),
@@ -118,10 +121,22 @@ pub async fn request_context(request: Request, next: Next) -> Response {
 /// Reads the whole body before any handler runs, so that a request refused
 /// early (a bad token, say) leaves nothing unread on a keep-alive connection:
 /// an unread body makes the server drop the connection without warning.
-async fn buffer_body(request: Request) -> Result<Request, Response> {
+/// The request with its body read, and whether its path, query or body
+/// carries a NUL character: PostgreSQL's text cannot hold one, so it is
+/// refused on either backend, alike.
+async fn buffer_body(request: Request) -> Result<(Request, bool), Response> {
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, BODY_MAX_BYTES).await {
-        Ok(bytes) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Ok(bytes) => {
+            let uri = parts.uri.to_string().to_ascii_lowercase();
+            let nul = uri.contains("%00")
+                || bytes.contains(&0)
+                || bytes.windows(6).any(|w| w == b"\\u0000");
+            Ok((
+                Request::from_parts(parts, axum::body::Body::from(bytes)),
+                nul,
+            ))
+        }
         Err(_) => Err(ApiError::body_too_large().into_response()),
     }
 }

@@ -170,11 +170,13 @@ fn once<C: Db>(
 }
 
 /// Holds the event an id names against other writers: the event itself,
-/// or the series an occurrence id belongs to.
+/// and the series if the id also reads as one of its occurrences (a plain
+/// id can look like one).
 fn lock_target(conn: &impl Db, id: &EventId) -> ApiResult<()> {
+    conn.lock_event(id)?;
     match InstanceId::parse(id) {
         Some(key) => conn.lock_event(&key.master),
-        None => conn.lock_event(id),
+        None => Ok(()),
     }
 }
 
@@ -542,10 +544,13 @@ fn changes_from(
         None,
         change(false),
     )?;
+    // Probed event by event of the caller's calendar, not over everyone's
+    // responses.
     rows.extend(conn.query(
-        "SELECT c.changed, c.event_id FROM attendees c
-           JOIN attendees me ON me.event_id = c.event_id AND me.union_id = ?1
-         WHERE c.changed >= ?2 AND c.changed <= ?3",
+        "SELECT max(c.changed), c.event_id FROM attendees me
+           JOIN attendees c ON c.event_id = me.event_id AND c.changed >= ?2 AND c.changed <= ?3
+         WHERE me.union_id = ?1
+         GROUP BY c.event_id",
         params![caller.as_str(), from, upto],
         None,
         change(false),
@@ -1465,7 +1470,10 @@ impl<B: Backend> Store for SqlStore<B> {
                 if since.upto < 0 || since.upto > now.upto {
                     return Err(ApiError::sync_token_invalid());
                 }
-                let snapshot = query.after.as_ref().map_or(now, |c| c.snapshot.clone());
+                let snapshot = query
+                    .after
+                    .as_ref()
+                    .map_or_else(|| now.clone(), |c| c.snapshot.clone());
                 let after = query.after.as_ref().map(|c| (c.seq, c.event_id.clone()));
                 // An event stands at its latest change the token lacks and
                 // the snapshot holds. Every change from the cursor's on is
@@ -1475,9 +1483,12 @@ impl<B: Backend> Store for SqlStore<B> {
                     .as_ref()
                     .map_or(since.floor() + 1, |(seq, _)| *seq)
                     .max(since.floor() + 1);
+                // Later pages read what is there now: an event whose latest
+                // change the snapshot lacks is left to the next sync, which
+                // the snapshot's token leads to, rather than placed twice.
                 let mut latest: HashMap<String, (i64, bool)> = HashMap::new();
-                for (seq, id, left) in changes_from(conn, &corp_id, &caller, from, snapshot.upto)? {
-                    if since.covers(seq) || !snapshot.covers(seq) {
+                for (seq, id, left) in changes_from(conn, &corp_id, &caller, from, now.upto)? {
+                    if since.covers(seq) {
                         continue;
                     }
                     let entry = latest.entry(id).or_insert((seq, left));
@@ -1488,7 +1499,10 @@ impl<B: Backend> Store for SqlStore<B> {
                 let mut rows: Vec<(i64, String, bool)> = latest
                     .into_iter()
                     .map(|(id, (seq, left))| (seq, id, left))
-                    .filter(|(seq, id, _)| after.as_ref().is_none_or(|a| (*seq, id) > (a.0, &a.1)))
+                    .filter(|(seq, id, _)| {
+                        snapshot.covers(*seq)
+                            && after.as_ref().is_none_or(|a| (*seq, id) > (a.0, &a.1))
+                    })
                     .collect();
                 rows.sort();
                 let more = rows.len() > query.max_results;
@@ -1527,10 +1541,17 @@ impl<B: Backend> Store for SqlStore<B> {
                         cancelled: left || deleted,
                     });
                 }
+                // A sync that finds nothing keeps its token, so that a
+                // calendar nobody touched keeps one token on either backend
+                // (PostgreSQL's snapshots move with every transaction of the
+                // server).
+                let unchanged = items.is_empty() && query.after.is_none();
+                let sync_token =
+                    (!more).then(|| SyncToken(if unchanged { since } else { snapshot }).encode());
                 Ok(Page {
                     items,
                     next,
-                    sync_token: (!more).then(|| SyncToken(snapshot).encode()),
+                    sync_token,
                 })
             })
             .await

@@ -32,6 +32,13 @@ const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.
 /// The most connections one node opens (dingcal's choice: on a small
 /// machine more only queue inside PostgreSQL).
 const POOL_MAX: usize = 8;
+/// How long a new connection may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Every session's bounds: no statement, lock wait or open transaction
+/// outlives a request's 30 s by much, so none holds a pooled connection or
+/// a row lock for long after its request was given up on.
+const SESSION: &str = "SET statement_timeout = '30s'; SET lock_timeout = '30s';
+    SET idle_in_transaction_session_timeout = '60s'";
 /// Any constant: the advisory lock nodes take to migrate one at a time.
 const MIGRATION_LOCK: i64 = 0x0064_696e_6763_616c;
 
@@ -40,7 +47,9 @@ pub type PostgresStore = SqlStore<Postgres>;
 pub struct Postgres {
     pool: Arc<Pool>,
     /// One per pooled connection: a request waits here, not in the pool.
-    permits: tokio::sync::Semaphore,
+    /// The blocking task holds its permit, so a request given up on (a
+    /// timeout, a client gone) frees it only once its statements end.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 struct Pool {
@@ -60,8 +69,11 @@ pub struct PgConn {
 impl Postgres {
     /// Connects, and migrates the database unless it is current.
     pub async fn open(url: &str) -> Result<PostgresStore, String> {
-        let config = postgres::Config::from_str(url)
+        let mut config = postgres::Config::from_str(url)
             .map_err(|e| format!("invalid PostgreSQL URL {url:?}: {e}"))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let pool = Arc::new(Pool {
             config,
             idle: Mutex::new(Vec::new()),
@@ -77,7 +89,7 @@ impl Postgres {
         .map_err(|e| e.to_string())??;
         Ok(SqlStore::new(Postgres {
             pool,
-            permits: tokio::sync::Semaphore::new(POOL_MAX),
+            permits: Arc::new(tokio::sync::Semaphore::new(POOL_MAX)),
         }))
     }
 
@@ -88,9 +100,15 @@ impl Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = pool.take()?;
             let result = conn.begin(write).and_then(|()| f(&conn));
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
@@ -109,10 +127,13 @@ impl Postgres {
 
 impl Pool {
     fn connect(&self) -> Result<PgConn, String> {
-        let client = self
+        let mut client = self
             .config
             .connect(NoTls)
             .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        client
+            .batch_execute(SESSION)
+            .map_err(|e| format!("cannot configure the PostgreSQL session: {e}"))?;
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
@@ -120,9 +141,13 @@ impl Pool {
         })
     }
 
+    /// An idle connection still open (one the server closed, e.g. by a
+    /// restart, is let go), or a new one.
     fn take(&self) -> ApiResult<PgConn> {
-        if let Some(conn) = self.idle.lock().expect("pool poisoned").pop() {
-            return Ok(conn);
+        while let Some(conn) = self.idle.lock().expect("pool poisoned").pop() {
+            if !conn.client.borrow().is_closed() {
+                return Ok(conn);
+            }
         }
         self.connect().map_err(ApiError::internal)
     }

@@ -574,3 +574,26 @@ async fn only_the_primary_calendar_exists_and_a_blank_one_is_refused() {
         .await;
     assert_eq!(list["events"], json!([]));
 }
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_refused_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let answer = api
+        .call(Method::GET, &event_path("alice-union", "abc%00def"), None)
+        .await;
+    assert_error(&answer, 400, "invalidParameter", None);
+    let answer = api
+        .call(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("a\u{0}b", &[])),
+        )
+        .await;
+    assert_error(&answer, 400, "invalidParameter", None);
+    let (status, page) = api
+        .call(Method::GET, &events_path("alice-union"), None)
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(page["events"].as_array().map(Vec::len), Some(0), "{page}");
+}

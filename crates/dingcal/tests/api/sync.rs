@@ -235,3 +235,57 @@ async fn an_event_changed_then_answered_comes_once_at_its_latest_change() {
     let (bobs, _) = sync(&api, "bob-union", &token).await;
     assert_eq!(bobs.len(), 1, "{bobs:?}");
 }
+
+#[tokio::test]
+async fn an_event_changed_again_between_pages_is_not_placed_twice() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let e = id_of(
+        &api.create("alice-union", meeting("E", &["bob-union", "carol-union"]))
+            .await,
+    );
+    let token = full_sync(&api, "carol-union").await;
+    let attendees = format!("{}/attendees", event_path("alice-union", &e));
+    let remove = json!({"attendeesToRemove": [{"id": "carol-union"}]});
+    api.call(
+        Method::POST,
+        &format!("{attendees}/batchRemove"),
+        Some(remove),
+    )
+    .await;
+    api.respond("bob-union", &e, "accepted").await;
+    let f = id_of(
+        &api.create("alice-union", meeting("F", &["carol-union"]))
+            .await,
+    );
+
+    let page = |url: String| {
+        let api = &api;
+        async move {
+            let (status, page) = api.call(Method::GET, &url, None).await;
+            assert_eq!(status.as_u16(), 200, "{page}");
+            page
+        }
+    };
+    let base = format!("{}?maxResults=1", events_path("carol-union"));
+    let first = page(format!("{base}&syncToken={token}")).await;
+    assert_eq!(first["events"][0]["id"], e.as_str());
+    assert_eq!(first["events"][0]["status"], "cancelled");
+    // Carol is invited back while her sync is half read: its next page
+    // must not bring E again (Bob's answer, older than the sync, now shows
+    // in her calendar); her next sync brings it, back in.
+    let add = json!({"attendeesToAdd": [{"id": "carol-union"}]});
+    api.call(Method::POST, &attendees, Some(add)).await;
+    let next = first["nextToken"].as_str().expect("a second page");
+    let second = page(format!("{base}&nextToken={next}")).await;
+    let ids: Vec<&Value> = second["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["id"])
+        .collect();
+    assert_eq!(ids, [&json!(f)]);
+    let token = second["syncToken"].as_str().expect("the last page");
+    let (changes, _) = sync(&api, "carol-union", token).await;
+    assert_eq!(changes, [(e, "confirmed".to_string(), "E".to_string())]);
+}

@@ -114,3 +114,8 @@ CREATE TABLE removals (
     PRIMARY KEY (union_id, event_id)
 );
 CREATE INDEX removals_by_seq ON removals (union_id, seq);
+
+-- The change number a write stamps on what it changes: its transaction's
+-- id (see store/postgres.rs). SQLite's writer defines the same function.
+CREATE FUNCTION dingcal_seq() RETURNS BIGINT LANGUAGE sql VOLATILE
+    AS 'SELECT pg_current_xact_id()::text::bigint';

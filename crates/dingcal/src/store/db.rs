@@ -3,6 +3,10 @@
 //! (`?N` parameters, which the PostgreSQL module renumbers as `$N` when it
 //! prepares them; booleans compared with TRUE and FALSE; ON CONFLICT
 //! upserts), and every backend caches them prepared.
+//!
+//! A write stamps what it changes with its change number by calling the SQL
+//! function `dingcal_seq()`, which both backends provide: the database
+//! numbers the change itself, so no statement waits for a number first.
 
 use std::future::Future;
 
@@ -80,9 +84,6 @@ pub trait Db {
     /// The changes committed and visible to this transaction: where a
     /// syncToken taken now stands.
     fn sync_point(&self) -> ApiResult<SyncPoint>;
-    /// The change sequence number this write stamps on what it changes
-    /// (each write asks once).
-    fn next_seq(&self) -> ApiResult<i64>;
     /// Holds the event (if it exists) against other writers until this
     /// transaction ends, so that a read-modify-write of it loses nothing.
     fn lock_event(&self, id: &EventId) -> ApiResult<()>;
@@ -98,6 +99,13 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `f` in a write transaction and answers once it is durably
     /// committed; nothing of it remains if `f` fails.
     fn write<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&Self::Conn) -> ApiResult<T> + Send + 'static;
+
+    /// Runs `f`, which runs a single statement, as a write of its own: on
+    /// PostgreSQL without BEGIN and COMMIT, one round trip.
+    fn write_alone<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
         F: FnOnce(&Self::Conn) -> ApiResult<T> + Send + 'static;

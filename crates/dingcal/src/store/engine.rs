@@ -332,12 +332,36 @@ fn extent(conn: &impl Db, event: &Event) -> ApiResult<Extent> {
     })
 }
 
-fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent, seq: i64) -> ApiResult<()> {
+/// Sets the caller's response to a live event they attend, numbering the
+/// change on their row; false if there is no such row.
+fn set_response(
+    conn: &impl Db,
+    corp_id: &CorpId,
+    event_id: &EventId,
+    caller: &UnionId,
+    status: ResponseStatus,
+) -> ApiResult<bool> {
+    let changed = conn.execute(
+        "UPDATE attendees SET response_status = ?3, changed = dingcal_seq()
+         WHERE event_id = ?1 AND union_id = ?2 AND EXISTS
+           (SELECT 1 FROM events WHERE id = ?1 AND corp_id = ?4 AND deleted = FALSE)",
+        params![
+            event_id.as_str(),
+            caller.as_str(),
+            status.as_str(),
+            corp_id.as_str()
+        ],
+    )?;
+    Ok(changed > 0)
+}
+
+/// Saves the event, stamped with this write's change number.
+fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent) -> ApiResult<()> {
     let e = &stored.event;
     let p = extent(conn, e)?;
     conn.execute(
         "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count, next_position, deleted, seq, body, recurring, series_start_key, series_end_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, dingcal_seq(), ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET all_day = excluded.all_day, start_key = excluded.start_key,
            end_key = excluded.end_key, attendee_count = excluded.attendee_count,
            next_position = excluded.next_position, deleted = excluded.deleted, seq = excluded.seq,
@@ -353,7 +377,6 @@ fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent, seq: i64) 
             stored.attendee_count,
             stored.next_position,
             stored.deleted,
-            seq,
             serde_json::to_string(e)?,
             p.recurring,
             p.series_start_key,
@@ -456,7 +479,7 @@ fn invite(conn: &impl Db, stored: &mut StoredEvent, invitees: &[Invitee]) -> Api
 }
 
 /// Takes attendees off the event, leaving each a removal for their sync.
-fn uninvite(conn: &impl Db, stored: &mut StoredEvent, ids: &[UnionId], seq: i64) -> ApiResult<()> {
+fn uninvite(conn: &impl Db, stored: &mut StoredEvent, ids: &[UnionId]) -> ApiResult<()> {
     for id in ids {
         let removed = conn.execute(
             "DELETE FROM attendees WHERE event_id = ?1 AND union_id = ?2 AND is_organizer = FALSE",
@@ -464,9 +487,9 @@ fn uninvite(conn: &impl Db, stored: &mut StoredEvent, ids: &[UnionId], seq: i64)
         )?;
         if removed > 0 {
             conn.execute(
-                "INSERT INTO removals (union_id, event_id, seq) VALUES (?1, ?2, ?3)
+                "INSERT INTO removals (union_id, event_id, seq) VALUES (?1, ?2, dingcal_seq())
                  ON CONFLICT (union_id, event_id) DO UPDATE SET seq = excluded.seq",
-                params![id.as_str(), stored.event.id.as_str(), seq],
+                params![id.as_str(), stored.event.id.as_str()],
             )?;
         }
         stored.attendee_count -= removed as i64;
@@ -1014,7 +1037,6 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .write(move |conn| {
                 once(conn, &meta, |conn| {
-                    let seq = conn.next_seq()?;
                     let mut stored = StoredEvent {
                         event,
                         deleted: false,
@@ -1032,7 +1054,7 @@ impl<B: Backend> Store for SqlStore<B> {
                         ResponseStatus::Accepted,
                     )?;
                     invite(conn, &mut stored, &invitees)?;
-                    save_event(conn, &meta, &stored, seq)?;
+                    save_event(conn, &meta, &stored)?;
                     Ok(Outcome::Event(Box::new(view(
                         conn,
                         stored.event,
@@ -1061,16 +1083,14 @@ impl<B: Backend> Store for SqlStore<B> {
                             changes.apply(&mut event, meta.now)?;
                             one.exception.event = Some(event.clone());
                             one.instance.event = event;
-                            let seq = conn.next_seq()?;
                             save_exception(conn, &one)?;
                             one.master.event.updated = meta.now;
-                            save_event(conn, &meta, &one.master, seq)?;
+                            save_event(conn, &meta, &one.master)?;
                             let view = instance_view(conn, &one, ANSWER_ATTENDEES)?;
                             Ok(Outcome::Event(Box::new(view)))
                         }
                         Target::Event(mut stored, me) => {
                             check_organizer(&me)?;
-                            let seq = conn.next_seq()?;
                             let before =
                                 (stored.event.when.clone(), stored.event.recurrence.clone());
                             let replacement = changes.attendees.clone();
@@ -1096,10 +1116,10 @@ impl<B: Backend> Store for SqlStore<B> {
                                         .map(|(_, a)| a.id)
                                         .filter(|id| !list.iter().any(|k| &k.id == id))
                                         .collect();
-                                uninvite(conn, &mut stored, &leaving, seq)?;
+                                uninvite(conn, &mut stored, &leaving)?;
                                 invite(conn, &mut stored, &list)?;
                             }
-                            save_event(conn, &meta, &stored, seq)?;
+                            save_event(conn, &meta, &stored)?;
                             Ok(Outcome::Event(Box::new(view(
                                 conn,
                                 stored.event,
@@ -1117,7 +1137,6 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(move |conn| {
                 once(conn, &meta, |conn| {
                     lock_target(conn, &event_id)?;
-                    let seq = conn.next_seq()?;
                     match resolve(conn, &meta.corp_id, &meta.caller, &event_id)? {
                         Target::Instance(mut one) => {
                             if one.me.is_organizer {
@@ -1131,7 +1150,7 @@ impl<B: Backend> Store for SqlStore<B> {
                                     .insert(one.me.id.clone(), ResponseStatus::Declined);
                             }
                             save_exception(conn, &one)?;
-                            save_event(conn, &meta, &one.master, seq)?;
+                            save_event(conn, &meta, &one.master)?;
                         }
                         Target::Event(mut stored, me) => {
                             if me.is_organizer {
@@ -1139,9 +1158,9 @@ impl<B: Backend> Store for SqlStore<B> {
                             } else {
                                 // An attendee deleting the event takes it out
                                 // of their own calendar only.
-                                uninvite(conn, &mut stored, std::slice::from_ref(&me.id), seq)?;
+                                uninvite(conn, &mut stored, std::slice::from_ref(&me.id))?;
                             }
-                            save_event(conn, &meta, &stored, seq)?;
+                            save_event(conn, &meta, &stored)?;
                         }
                     }
                     Ok(Outcome::Done)
@@ -1156,26 +1175,26 @@ impl<B: Backend> Store for SqlStore<B> {
         event_id: EventId,
         status: ResponseStatus,
     ) -> ApiResult<Outcome> {
+        // The common case is one statement on the caller's own attendee row,
+        // which carries the change for everyone's sync: responses to one
+        // event contend for nothing. Without an x-client-token to record
+        // beside it, it is a write of its own; when it changes nothing (an
+        // occurrence id, or no such attendee) the full write below decides.
+        if meta.idempotency.is_none() {
+            let (id, caller, corp_id) =
+                (event_id.clone(), meta.caller.clone(), meta.corp_id.clone());
+            let answered = self
+                .backend
+                .write_alone(move |conn| set_response(conn, &corp_id, &id, &caller, status))
+                .await?;
+            if answered {
+                return Ok(Outcome::Done);
+            }
+        }
         self.backend
             .write(move |conn| {
                 once(conn, &meta, |conn| {
-                    let seq = conn.next_seq()?;
-                    // The common case is one statement on the caller's own
-                    // attendee row, which carries the change for everyone's
-                    // sync: responses to one event contend for nothing.
-                    let changed = conn.execute(
-                        "UPDATE attendees SET response_status = ?3, changed = ?4
-                         WHERE event_id = ?1 AND union_id = ?2 AND EXISTS
-                           (SELECT 1 FROM events WHERE id = ?1 AND corp_id = ?5 AND deleted = FALSE)",
-                        params![
-                            event_id.as_str(),
-                            meta.caller.as_str(),
-                            status.as_str(),
-                            seq,
-                            meta.corp_id.as_str()
-                        ],
-                    )?;
-                    if changed > 0 {
+                    if set_response(conn, &meta.corp_id, &event_id, &meta.caller, status)? {
                         return Ok(Outcome::Done);
                     }
                     let exists = conn.query_opt(
@@ -1194,7 +1213,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     };
                     one.exception.responses.insert(one.me.id.clone(), status);
                     save_exception(conn, &one)?;
-                    save_event(conn, &meta, &one.master, seq)?;
+                    save_event(conn, &meta, &one.master)?;
                     Ok(Outcome::Done)
                 })
             })
@@ -1212,10 +1231,9 @@ impl<B: Backend> Store for SqlStore<B> {
                 once(conn, &meta, |conn| {
                     conn.lock_event(&event_id)?;
                     let mut stored = organized(conn, &meta, &event_id)?;
-                    let seq = conn.next_seq()?;
                     invite(conn, &mut stored, &invitees)?;
                     stored.event.updated = meta.now;
-                    save_event(conn, &meta, &stored, seq)?;
+                    save_event(conn, &meta, &stored)?;
                     Ok(Outcome::Done)
                 })
             })
@@ -1234,10 +1252,9 @@ impl<B: Backend> Store for SqlStore<B> {
                     conn.lock_event(&event_id)?;
                     let mut stored = organized(conn, &meta, &event_id)?;
                     check_removal(&stored.event.organizer, &ids)?;
-                    let seq = conn.next_seq()?;
-                    uninvite(conn, &mut stored, &ids, seq)?;
+                    uninvite(conn, &mut stored, &ids)?;
                     stored.event.updated = meta.now;
-                    save_event(conn, &meta, &stored, seq)?;
+                    save_event(conn, &meta, &stored)?;
                     Ok(Outcome::Done)
                 })
             })

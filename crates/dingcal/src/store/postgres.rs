@@ -9,7 +9,8 @@
 //!   so its second request, on any node, is refused while the first runs
 //!   and replays its outcome once it has committed.
 //! - Reads run in REPEATABLE READ, one snapshot for the whole request.
-//! - A change's sequence number is the id of the transaction that made it.
+//! - A change's sequence number is the id of the transaction that made it
+//!   (`dingcal_seq()`, defined by the migration).
 //!   Transaction ids are handed out in start order, not commit order, so a
 //!   syncToken is the reading transaction's snapshot: every id below its
 //!   xmax except those still running then. The next sync returns what it
@@ -62,8 +63,6 @@ struct Pool {
 pub struct PgConn {
     client: RefCell<Client>,
     statements: RefCell<HashMap<(usize, bool), Statement>>,
-    /// The id of the write transaction under way: its change number.
-    xid: std::cell::Cell<Option<i64>>,
 }
 
 impl Postgres {
@@ -93,9 +92,10 @@ impl Postgres {
         }))
     }
 
-    /// Runs `f` in a transaction on a pooled connection, on a blocking
-    /// thread; rolls back if `f` fails.
-    async fn transaction<T, F>(&self, write: bool, f: F) -> ApiResult<T>
+    /// Runs `f` on a pooled connection, on a blocking thread: in a
+    /// transaction (a write's, or a read's) that rolls back if `f` fails,
+    /// or, without one, as its single statement's own.
+    async fn run<T, F>(&self, transaction: Option<bool>, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
@@ -110,6 +110,11 @@ impl Postgres {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = pool.take()?;
+            let Some(write) = transaction else {
+                let result = f(&conn);
+                pool.give_back(conn);
+                return result;
+            };
             let result = conn.begin(write).and_then(|()| f(&conn));
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
             let ended = conn.batch(end);
@@ -137,7 +142,6 @@ impl Pool {
         Ok(PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
-            xid: std::cell::Cell::new(None),
         })
     }
 
@@ -170,25 +174,13 @@ impl Drop for Pool {
 
 impl PgConn {
     /// Opens a transaction: a write in READ COMMITTED (its locks do the
-    /// rest) with its id taken in the same round trip, or a read in one
-    /// REPEATABLE READ snapshot.
+    /// rest), or a read in one REPEATABLE READ snapshot.
     fn begin(&self, write: bool) -> ApiResult<()> {
-        if !write {
-            self.xid.set(None);
-            return self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        }
-        let answer = self
-            .client
-            .borrow_mut()
-            .simple_query("BEGIN; SELECT pg_current_xact_id()::text")
-            .map_err(ApiError::internal)?;
-        let xid = answer.iter().find_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
-            _ => None,
-        });
-        self.xid.set(xid);
-        xid.map(|_| ())
-            .ok_or_else(|| ApiError::internal("no transaction id"))
+        self.batch(if write {
+            "BEGIN"
+        } else {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+        })
     }
 
     fn batch(&self, sql: &str) -> ApiResult<()> {
@@ -270,12 +262,6 @@ impl Db for PgConn {
             .ok_or_else(|| ApiError::internal(format!("unreadable snapshot {snapshot:?}")))
     }
 
-    fn next_seq(&self) -> ApiResult<i64> {
-        self.xid
-            .get()
-            .ok_or_else(|| ApiError::internal("a change number asked outside a write"))
-    }
-
     fn lock_event(&self, id: &EventId) -> ApiResult<()> {
         self.query(
             "SELECT 1 FROM events WHERE id = ?1 FOR UPDATE",
@@ -303,12 +289,20 @@ impl Db for PgConn {
 impl Backend for Postgres {
     type Conn = PgConn;
 
+    async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
+    {
+        self.run(None, f).await
+    }
+
     async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.transaction(true, f).await
+        self.run(Some(true), f).await
     }
 
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
@@ -316,7 +310,7 @@ impl Backend for Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.transaction(false, f).await
+        self.run(Some(false), f).await
     }
 
     async fn scan<T, F>(&self, f: F) -> ApiResult<T>

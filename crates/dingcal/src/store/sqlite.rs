@@ -5,8 +5,10 @@
 //! beside the writer, which WAL allows.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
@@ -115,10 +117,12 @@ impl Sqlite {
     fn start(mut conn: Connection) -> Result<SqliteStore, String> {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
+        let counter =
+            Counter::on(&conn).map_err(|e| format!("cannot read the change counter: {e}"))?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(conn, rx))
+            .spawn(move || write_loop(conn, counter, rx))
             .map_err(|e| e.to_string())?;
         Ok(SqlStore::new(Sqlite {
             jobs: Mutex::new(Some(tx)),
@@ -131,6 +135,14 @@ impl Sqlite {
 
 impl Backend for Sqlite {
     type Conn = Connection;
+
+    async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+    {
+        self.write(f).await
+    }
 
     /// Runs `f` in the writer's next transaction and answers once that
     /// transaction is committed and synced.
@@ -228,7 +240,41 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
     tx.commit().map_err(sql)
 }
 
-fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+/// The change counter: the number of the write under way, which the
+/// writer connection's `dingcal_seq()` answers. It lives in memory, as only
+/// the writer writes, and is stored in `counters` with each commit, in the
+/// same transaction as the rows it stamped.
+struct Counter(Arc<AtomicI64>);
+
+impl Counter {
+    /// The counter as stored, with `dingcal_seq()` defined on `conn`.
+    fn on(conn: &Connection) -> rusqlite::Result<Counter> {
+        let stored: i64 = conn.query_row(
+            "SELECT value FROM counters WHERE name = 'change'",
+            [],
+            |r| r.get(0),
+        )?;
+        let value = Arc::new(AtomicI64::new(stored));
+        let read = value.clone();
+        conn.create_scalar_function("dingcal_seq", 0, FunctionFlags::SQLITE_UTF8, move |_| {
+            Ok(read.load(Ordering::Relaxed))
+        })?;
+        Ok(Counter(value))
+    }
+
+    /// Numbers the next write.
+    fn next(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn store(&self, conn: &Connection) -> rusqlite::Result<()> {
+        conn.prepare_cached("UPDATE counters SET value = ?1 WHERE name = 'change'")?
+            .execute([self.0.load(Ordering::Relaxed)])?;
+        Ok(())
+    }
+}
+
+fn write_loop(mut conn: Connection, counter: Counter, jobs: mpsc::Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH_MAX {
@@ -238,17 +284,23 @@ fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
             }
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let committed = run_batch(&mut conn, batch, &mut finishes);
+        let committed = run_batch(&mut conn, &counter, batch, &mut finishes);
         for finish in finishes {
             finish(committed.clone());
         }
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Job>, finishes: &mut Vec<Finish>) -> ApiResult<()> {
+fn run_batch(
+    conn: &mut Connection,
+    counter: &Counter,
+    batch: Vec<Job>,
+    finishes: &mut Vec<Finish>,
+) -> ApiResult<()> {
     let mut tx = conn.transaction()?;
     let mut failure = None;
     for job in batch {
+        counter.next();
         let outcome = tx.savepoint().map_err(ApiError::from).and_then(|sp| {
             // A panicking request must not take the writer, and every other
             // request with it, down: its savepoint rolls back and its caller
@@ -274,13 +326,15 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>, finishes: &mut Vec<Finish>)
     }
     match failure {
         Some(e) => Err(e),
-        None => tx.commit().map_err(ApiError::from),
+        None => {
+            counter.store(&tx)?;
+            tx.commit().map_err(ApiError::from)
+        }
     }
 }
 
-/// The writer hands out change sequence numbers from a counter, in commit
-/// order, so the last one handed out is where a syncToken stands, with
-/// nothing pending. Writes
+/// The writer numbers each write in commit order (see `Counter`), so the
+/// last number committed is where a syncToken stands, with nothing pending. Writes
 /// are serial, so locks and claims have nothing to hold.
 impl Db for Connection {
     fn query<T>(
@@ -319,14 +373,6 @@ impl Db for Connection {
                 .query_row([], |r| r.get(0))?,
             pending: Vec::new(),
         })
-    }
-
-    fn next_seq(&self) -> ApiResult<i64> {
-        Ok(self
-            .prepare_cached(
-                "UPDATE counters SET value = value + 1 WHERE name = 'change' RETURNING value",
-            )?
-            .query_row([], |r| r.get(0))?)
     }
 
     fn lock_event(&self, _id: &EventId) -> ApiResult<()> {

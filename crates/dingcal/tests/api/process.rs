@@ -14,6 +14,14 @@ pub struct Process {
     stdout: Vec<String>,
 }
 
+/// A test that fails before stopping its server leaves no process behind.
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub fn spawn(args: &[&str], envs: &[(&str, &str)], cwd: &std::path::Path) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dingcal"))
         .args(args)

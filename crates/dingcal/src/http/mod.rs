@@ -33,7 +33,9 @@ pub struct AppState {
     /// owner, so this cache only saves a read.
     tokens: Mutex<HashMap<String, (Arc<Grant>, Timestamp)>>,
     /// x-client-tokens whose first request is still running here. The
-    /// embedded store serves one process, so this is the whole truth there.
+    /// embedded store serves one process, so this is the whole truth there;
+    /// on PostgreSQL the store also claims each token in the database
+    /// (`Db::claim`), for requests running on other nodes.
     in_flight: Mutex<HashSet<IdempotencyKey>>,
 }
 

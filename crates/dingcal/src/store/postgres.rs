@@ -58,6 +58,17 @@ struct Pool {
     idle: Mutex<Vec<PgConn>>,
 }
 
+/// How a request's statements run on their connection.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// One statement, committed on its own: no BEGIN, no COMMIT.
+    Alone,
+    /// A transaction in READ COMMITTED; its locks do the rest.
+    Write,
+    /// A transaction in one REPEATABLE READ snapshot.
+    Read,
+}
+
 /// A connection with its prepared statements, by the address of their text
 /// and whether a LIMIT is bound after it.
 pub struct PgConn {
@@ -92,10 +103,9 @@ impl Postgres {
         }))
     }
 
-    /// Runs `f` on a pooled connection, on a blocking thread: in a
-    /// transaction (a write's, or a read's) that rolls back if `f` fails,
-    /// or, without one, as its single statement's own.
-    async fn run<T, F>(&self, transaction: Option<bool>, f: F) -> ApiResult<T>
+    /// Runs `f` on a pooled connection, on a blocking thread; a
+    /// transaction rolls back if `f` fails.
+    async fn run<T, F>(&self, mode: Mode, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
@@ -110,12 +120,16 @@ impl Postgres {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = pool.take()?;
-            let Some(write) = transaction else {
-                let result = f(&conn);
-                pool.give_back(conn);
-                return result;
+            let begin = match mode {
+                Mode::Alone => {
+                    let result = f(&conn);
+                    pool.give_back(conn);
+                    return result;
+                }
+                Mode::Write => "BEGIN",
+                Mode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             };
-            let result = conn.begin(write).and_then(|()| f(&conn));
+            let result = conn.batch(begin).and_then(|()| f(&conn));
             let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
             let ended = conn.batch(end);
             // A connection whose transaction did not end cleanly is closed
@@ -173,16 +187,6 @@ impl Drop for Pool {
 }
 
 impl PgConn {
-    /// Opens a transaction: a write in READ COMMITTED (its locks do the
-    /// rest), or a read in one REPEATABLE READ snapshot.
-    fn begin(&self, write: bool) -> ApiResult<()> {
-        self.batch(if write {
-            "BEGIN"
-        } else {
-            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-        })
-    }
-
     fn batch(&self, sql: &str) -> ApiResult<()> {
         self.client
             .borrow_mut()
@@ -294,7 +298,7 @@ impl Backend for Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.run(None, f).await
+        self.run(Mode::Alone, f).await
     }
 
     async fn write<T, F>(&self, f: F) -> ApiResult<T>
@@ -302,7 +306,7 @@ impl Backend for Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.run(Some(true), f).await
+        self.run(Mode::Write, f).await
     }
 
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
@@ -310,7 +314,7 @@ impl Backend for Postgres {
         T: Send + 'static,
         F: FnOnce(&PgConn) -> ApiResult<T> + Send + 'static,
     {
-        self.run(Some(false), f).await
+        self.run(Mode::Read, f).await
     }
 
     async fn scan<T, F>(&self, f: F) -> ApiResult<T>

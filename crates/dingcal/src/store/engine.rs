@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use super::db::{Backend, Db, Row, params};
+use super::responses::{Answer, Responses, set_responses};
 use super::{
     Busy, ChangeCursor, EventCursor, IssuedToken, IssuedUserToken, ListChanges, ListEvents, Listed,
     Outcome, Page, Store, SyncPoint, SyncToken, TokenRecord, UserGrant, WriteMeta, encode_position,
@@ -34,13 +35,16 @@ const ANSWER_ATTENDEES: usize = GET_EVENT_MAX_ATTENDEES as usize;
 
 /// A store on a SQL backend.
 pub struct SqlStore<B> {
-    pub(super) backend: B,
+    backend: Arc<B>,
     series: Arc<SeriesCache>,
+    responses: Arc<Responses<B>>,
 }
 
 impl<B: Backend> SqlStore<B> {
     pub fn new(backend: B) -> SqlStore<B> {
+        let backend = Arc::new(backend);
         SqlStore {
+            responses: Responses::new(backend.clone()),
             backend,
             series: Arc::default(),
         }
@@ -330,29 +334,6 @@ fn extent(conn: &impl Db, event: &Event) -> ApiResult<Extent> {
         series_start_key: lo,
         series_end_key: hi,
     })
-}
-
-/// Sets the caller's response to a live event they attend, numbering the
-/// change on their row; false if there is no such row.
-fn set_response(
-    conn: &impl Db,
-    corp_id: &CorpId,
-    event_id: &EventId,
-    caller: &UnionId,
-    status: ResponseStatus,
-) -> ApiResult<bool> {
-    let changed = conn.execute(
-        "UPDATE attendees SET response_status = ?3, changed = dingcal_seq()
-         WHERE event_id = ?1 AND union_id = ?2 AND EXISTS
-           (SELECT 1 FROM events WHERE id = ?1 AND corp_id = ?4 AND deleted = FALSE)",
-        params![
-            event_id.as_str(),
-            caller.as_str(),
-            status.as_str(),
-            corp_id.as_str()
-        ],
-    )?;
-    Ok(changed > 0)
 }
 
 /// Saves the event, stamped with this write's change number.
@@ -1178,23 +1159,22 @@ impl<B: Backend> Store for SqlStore<B> {
         // The common case is one statement on the caller's own attendee row,
         // which carries the change for everyone's sync: responses to one
         // event contend for nothing. Without an x-client-token to record
-        // beside it, it is a write of its own; when it changes nothing (an
-        // occurrence id, or no such attendee) the full write below decides.
-        if meta.idempotency.is_none() {
-            let (id, caller, corp_id) =
-                (event_id.clone(), meta.caller.clone(), meta.corp_id.clone());
-            let answered = self
-                .backend
-                .write_alone(move |conn| set_response(conn, &corp_id, &id, &caller, status))
-                .await?;
-            if answered {
-                return Ok(Outcome::Done);
-            }
+        // beside it, it joins the responses being batched; when it changes
+        // nothing (an occurrence id, or no such attendee) the full write
+        // below decides.
+        let answer = Answer {
+            corp_id: meta.corp_id.clone(),
+            event_id: event_id.clone(),
+            caller: meta.caller.clone(),
+            status,
+        };
+        if meta.idempotency.is_none() && self.responses.set(answer.clone()).await? {
+            return Ok(Outcome::Done);
         }
         self.backend
             .write(move |conn| {
                 once(conn, &meta, |conn| {
-                    if set_response(conn, &meta.corp_id, &event_id, &meta.caller, status)? {
+                    if set_responses(conn, std::slice::from_ref(&answer))?[0] {
                         return Ok(Outcome::Done);
                     }
                     let exists = conn.query_opt(

@@ -5,6 +5,7 @@
 mod db;
 mod engine;
 pub mod postgres;
+mod responses;
 pub mod sqlite;
 
 use async_trait::async_trait;

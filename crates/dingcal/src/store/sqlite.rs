@@ -99,22 +99,21 @@ impl Sqlite {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 10000;",
         )
         .map_err(|e| format!("cannot configure SQLite: {e}"))?;
-        let mut store = Sqlite::start(conn)?;
-        store.backend.readers = Some(Arc::new(ReadPool {
+        let readers = Arc::new(ReadPool {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
-        }));
-        Ok(store)
+        });
+        Sqlite::start(conn, Some(readers))
     }
 
     /// An in-memory database lives in one connection, so its reads are
     /// served by the writer too.
     pub fn open_memory() -> Result<SqliteStore, String> {
         let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
-        Sqlite::start(conn)
+        Sqlite::start(conn, None)
     }
 
-    fn start(mut conn: Connection) -> Result<SqliteStore, String> {
+    fn start(mut conn: Connection, readers: Option<Arc<ReadPool>>) -> Result<SqliteStore, String> {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
         let counter =
@@ -127,7 +126,7 @@ impl Sqlite {
         Ok(SqlStore::new(Sqlite {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
-            readers: None,
+            readers,
             scans: tokio::sync::Semaphore::new(SCANS_AT_ONCE),
         }))
     }

@@ -166,7 +166,7 @@ async fn concurrent_requests_with_one_token_apply_once() {
             &[("x-client-token", "race-1")],
         )
     });
-    let answers = futures_join_all(calls).await;
+    let answers = join_all(calls).await;
     let mut ids = std::collections::HashSet::new();
     for (status, body) in &answers {
         match status.as_u16() {
@@ -182,37 +182,6 @@ async fn concurrent_requests_with_one_token_apply_once() {
         .call(Method::GET, &events_path("alice-union"), None)
         .await;
     assert_eq!(list["events"].as_array().unwrap().len(), 1);
-}
-
-/// Runs futures concurrently on this task.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in set.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
 }
 
 #[tokio::test]

@@ -111,3 +111,63 @@ async fn a_response_shows_in_the_attendees_own_listing() {
     assert_eq!(me["responseStatus"], "tentative");
     assert_eq!(me["self"], true);
 }
+
+/// Responses that arrive together are written together: to two events at
+/// once, with one attendee answering many times meanwhile. Each lands on its
+/// own row, and the later of one attendee's answers stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_sent_together_are_each_recorded() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let users: Vec<String> = (1..=80).map(extra_user).collect();
+    let invited: Vec<&str> = users.iter().map(String::as_str).collect();
+    let events = [
+        id_of(&api.create("alice-union", meeting("a", &invited)).await),
+        id_of(&api.create("alice-union", meeting("b", &invited)).await),
+    ];
+    let statuses = ["accepted", "declined", "tentative"];
+    let expected = |n: usize, e: usize| statuses[(n + e) % 3];
+    let mut calls = Vec::new();
+    for n in 1..=80 {
+        for (e, id) in events.iter().enumerate() {
+            calls.push((extra_user(n), id.clone(), expected(n, e)));
+        }
+    }
+    // The first attendee keeps changing their mind on the first event.
+    for k in 0..40 {
+        calls.push((extra_user(1), events[0].clone(), statuses[k % 3]));
+    }
+    let answers = join_all(
+        calls
+            .iter()
+            .map(|(user, id, status)| api.respond(user, id, status)),
+    )
+    .await;
+    for ((user, id, _), (code, body)) in calls.iter().zip(&answers) {
+        assert_eq!(code.as_u16(), 200, "{user} on {id}: {body}");
+    }
+    let (code, body) = api.respond(&extra_user(1), &events[0], "tentative").await;
+    assert_eq!(code.as_u16(), 200, "{body}");
+
+    for (e, id) in events.iter().enumerate() {
+        let path = format!("{}/attendees?maxResults=100", event_path("alice-union", id));
+        let listed = all_pages(&api, &path, "attendees", 100).await;
+        for n in 1..=80 {
+            let entry = listed
+                .iter()
+                .find(|a| a["id"] == extra_user(n))
+                .unwrap_or_else(|| panic!("attendee {n} listed"));
+            let want = if (n, e) == (1, 0) {
+                "tentative"
+            } else {
+                expected(n, e)
+            };
+            assert_eq!(entry["responseStatus"], want, "attendee {n} of event {e}");
+        }
+        assert_eq!(
+            attendee(&api.get("alice-union", id).await, "alice-union").unwrap()["responseStatus"],
+            "accepted",
+            "the organizer's own answer is untouched"
+        );
+    }
+}

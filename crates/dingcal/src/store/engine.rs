@@ -44,7 +44,7 @@ impl<B: Backend> SqlStore<B> {
     pub fn new(backend: B) -> SqlStore<B> {
         let backend = Arc::new(backend);
         SqlStore {
-            responses: Responses::new(backend.clone()),
+            responses: Responses::new(&backend),
             backend,
             series: Arc::default(),
         }

@@ -6,7 +6,7 @@
 //! event, and each is answered only after its batch has committed.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use tokio::sync::oneshot;
 
@@ -33,7 +33,9 @@ pub(super) struct Answer {
 type Reply = oneshot::Sender<ApiResult<bool>>;
 
 pub(super) struct Responses<B> {
-    backend: Arc<B>,
+    /// Weak, so that a task between batches keeps no store open once the
+    /// server has let it go: the store closes when its server stops.
+    backend: Weak<B>,
     queue: Mutex<Queue>,
 }
 
@@ -44,16 +46,16 @@ struct Queue {
     running: usize,
 }
 
-/// Responses to one event, one per caller, and who waits for which.
+/// Responses to one event, one per caller, and who waits for each.
 struct Batch {
     answers: Vec<Answer>,
-    replies: Vec<(usize, Reply)>,
+    waiters: Vec<Vec<Reply>>,
 }
 
 impl<B: Backend> Responses<B> {
-    pub fn new(backend: Arc<B>) -> Arc<Responses<B>> {
+    pub fn new(backend: &Arc<B>) -> Arc<Responses<B>> {
         Arc::new(Responses {
-            backend,
+            backend: Arc::downgrade(backend),
             queue: Mutex::default(),
         })
     }
@@ -81,60 +83,108 @@ impl<B: Backend> Responses<B> {
 
     /// Writes batches until no response waits.
     async fn drain(self: Arc<Self>) {
+        let mut draining = Draining {
+            queue: &self.queue,
+            counted: true,
+        };
         loop {
-            let Batch { answers, replies } = {
+            let batch = {
                 let mut queue = self.queue.lock().expect("response queue poisoned");
                 if queue.waiting.is_empty() {
                     queue.running -= 1;
+                    draining.counted = false;
                     return;
                 }
                 next_batch(&mut queue.waiting)
             };
-            let answers = Arc::new(answers);
-            let all = answers.clone();
-            let results: Vec<ApiResult<bool>> = match self
-                .backend
-                .write_alone(move |conn| set_responses(conn, &all))
-                .await
-            {
-                Ok(set) => set.into_iter().map(Ok).collect(),
-                Err(e) if answers.len() == 1 => vec![Err(e)],
-                // One statement failed for all (a deadlock with another
-                // node's batch, say): each is tried on its own, so that each
-                // gets its own outcome.
-                Err(_) => {
-                    let mut one_by_one = Vec::with_capacity(answers.len());
-                    for i in 0..answers.len() {
-                        let all = answers.clone();
-                        let one = self
-                            .backend
-                            .write_alone(move |conn| {
-                                set_responses(conn, std::slice::from_ref(&all[i]))
-                            })
-                            .await;
-                        one_by_one.push(one.map(|set| set[0]));
-                    }
-                    one_by_one
-                }
-            };
-            for (i, reply) in replies {
-                let _ = reply.send(results[i].clone());
+            if !batch.answers.is_empty() {
+                self.write(batch).await;
+            }
+        }
+    }
+
+    async fn write(&self, Batch { answers, waiters }: Batch) {
+        let results = match self.backend.upgrade() {
+            Some(backend) => settle(&*backend, answers, &waiters).await,
+            None => vec![Err(ApiError::internal("the store is shut down")); waiters.len()],
+        };
+        // The backend is let go before anyone is answered: the last answer
+        // may let the server stop and close the store.
+        for (result, waiting) in results.into_iter().zip(waiters) {
+            for reply in waiting {
+                let _ = reply.send(result.clone());
             }
         }
     }
 }
 
+/// Counts a draining task out if it ends without doing so itself (a panic,
+/// a runtime shutting down), so that its place is not held for ever.
+struct Draining<'a> {
+    queue: &'a Mutex<Queue>,
+    counted: bool,
+}
+
+impl Drop for Draining<'_> {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.running -= 1;
+        }
+    }
+}
+
+/// Writes a batch. If its statement fails (a deadlock with another node's
+/// batch fails them all together), each response still awaited is written
+/// on its own, so that each gets its own outcome. One no longer awaited is
+/// not: its request was answered already (a timeout), and its caller may
+/// have responded again since.
+async fn settle<B: Backend>(
+    backend: &B,
+    answers: Vec<Answer>,
+    waiters: &[Vec<Reply>],
+) -> Vec<ApiResult<bool>> {
+    let answers = Arc::new(answers);
+    let all = answers.clone();
+    let failed = match backend
+        .write_alone(move |conn| set_responses(conn, &all))
+        .await
+    {
+        Ok(set) => return set.into_iter().map(Ok).collect(),
+        Err(e) if answers.len() == 1 => return vec![Err(e)],
+        Err(e) => e,
+    };
+    let mut results = Vec::with_capacity(answers.len());
+    for (i, waiting) in waiters.iter().enumerate() {
+        if waiting.iter().all(|reply| reply.is_closed()) {
+            results.push(Err(failed.clone()));
+            continue;
+        }
+        let all = answers.clone();
+        let one = backend
+            .write_alone(move |conn| set_responses(conn, std::slice::from_ref(&all[i])))
+            .await;
+        results.push(one.map(|set| set[0]));
+    }
+    results
+}
+
 /// The waiting responses to the first one's event, up to `BATCH_MAX`
 /// callers. A caller who responded twice meanwhile is set once, to the
-/// later response: the same end as applying both in turn.
+/// later response: the same end as applying both in turn. A response whose
+/// request was given up on before it was written is left unwritten.
 fn next_batch(waiting: &mut VecDeque<(Answer, Reply)>) -> Batch {
     let mut batch = Batch {
         answers: Vec::new(),
-        replies: Vec::new(),
+        waiters: Vec::new(),
     };
     let mut i = 0;
     while i < waiting.len() {
-        let (answer, _) = &waiting[i];
+        let (answer, reply) = &waiting[i];
+        if reply.is_closed() {
+            waiting.remove(i);
+            continue;
+        }
         let first = batch.answers.first().unwrap_or(answer);
         if answer.event_id != first.event_id || answer.corp_id != first.corp_id {
             i += 1;
@@ -146,17 +196,16 @@ fn next_batch(waiting: &mut VecDeque<(Answer, Reply)>) -> Batch {
             continue;
         }
         let (answer, reply) = waiting.remove(i).expect("a waiting response");
-        let slot = match slot {
+        match slot {
             Some(slot) => {
                 batch.answers[slot] = answer;
-                slot
+                batch.waiters[slot].push(reply);
             }
             None => {
                 batch.answers.push(answer);
-                batch.answers.len() - 1
+                batch.waiters.push(vec![reply]);
             }
-        };
-        batch.replies.push((slot, reply));
+        }
     }
     batch
 }
@@ -169,22 +218,24 @@ pub(super) fn set_responses(conn: &impl Db, answers: &[Answer]) -> ApiResult<Vec
         return Ok(Vec::new());
     };
     // Statements come in sizes of powers of two, so that few are prepared;
-    // the callers beyond the answers are empty ids, which match no row.
+    // the rows beyond the answers repeat the last one, which sets nothing
+    // new.
     let size = answers.len().next_power_of_two();
     let sql: &'static str = STATEMENTS
         .get(size.trailing_zeros() as usize)
         .ok_or_else(|| ApiError::internal("too many responses in one statement"))?;
-    // Rows named in one order, the callers', are locked in that order by
-    // any batch on any node, so that batches sharing rows wait for one
-    // another rather than deadlock.
+    // Named in one order, the callers', rows shared by two batches are
+    // mostly locked in the same order by both (the plan decides), so such
+    // batches rarely deadlock; one that does is retried response by response.
     let mut sorted: Vec<&Answer> = answers.iter().collect();
     sorted.sort_by(|a, b| a.caller.cmp(&b.caller));
+    let last = sorted[sorted.len() - 1];
+    sorted.resize(size, last);
     let mut values: Vec<&str> = Vec::with_capacity(2 + size * 2);
     values.extend([first.event_id.as_str(), first.corp_id.as_str()]);
     for a in sorted {
         values.extend([a.caller.as_str(), a.status.as_str()]);
     }
-    values.resize(2 + size * 2, "");
     let bound: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
     let set: Vec<String> = conn.query(sql, &bound, None, |r| r.get(0))?;
     Ok(answers
@@ -220,7 +271,14 @@ static STATEMENTS: LazyLock<Vec<String>> = LazyLock::new(|| {
 mod tests {
     use super::*;
 
-    fn waiting(entries: &[(&str, &str, ResponseStatus)]) -> VecDeque<(Answer, Reply)> {
+    /// The queue, and the receivers that keep its requests awaited.
+    #[allow(clippy::type_complexity)]
+    fn waiting(
+        entries: &[(&str, &str, ResponseStatus)],
+    ) -> (
+        VecDeque<(Answer, Reply)>,
+        Vec<oneshot::Receiver<ApiResult<bool>>>,
+    ) {
         entries
             .iter()
             .map(|(event, caller, status)| {
@@ -230,9 +288,10 @@ mod tests {
                     caller: UnionId(caller.to_string()),
                     status: *status,
                 };
-                (answer, oneshot::channel().0)
+                let (reply, answered) = oneshot::channel();
+                ((answer, reply), answered)
             })
-            .collect()
+            .unzip()
     }
 
     fn callers(answers: &[Answer]) -> Vec<(&str, &str, ResponseStatus)> {
@@ -245,19 +304,22 @@ mod tests {
     #[test]
     fn a_batch_is_one_events_responses_with_each_callers_last() {
         use ResponseStatus::{Accepted, Declined, Tentative};
-        let mut queue = waiting(&[
+        let (mut queue, mut awaited) = waiting(&[
             ("e1", "bob", Accepted),
             ("e2", "bob", Declined),
             ("e1", "carol", Declined),
             ("e1", "bob", Tentative),
+            ("e1", "dave", Accepted),
         ]);
+        drop(awaited.pop());
         let batch = next_batch(&mut queue);
         assert_eq!(
             callers(&batch.answers),
-            [("e1", "bob", Tentative), ("e1", "carol", Declined)]
+            [("e1", "bob", Tentative), ("e1", "carol", Declined)],
+            "dave's request was given up on"
         );
-        let slots: Vec<usize> = batch.replies.iter().map(|(slot, _)| *slot).collect();
-        assert_eq!(slots, [0, 1, 0], "both of bob's requests wait on his row");
+        let waiting: Vec<usize> = batch.waiters.iter().map(Vec::len).collect();
+        assert_eq!(waiting, [2, 1], "both of bob's requests wait on his row");
         let rest: Vec<Answer> = queue.into_iter().map(|(a, _)| a).collect();
         assert_eq!(callers(&rest), [("e2", "bob", Declined)]);
     }
@@ -269,7 +331,7 @@ mod tests {
             .iter()
             .map(|n| ("e1", n.as_str(), ResponseStatus::Accepted))
             .collect();
-        let mut queue = waiting(&entries);
+        let (mut queue, _awaited) = waiting(&entries);
         assert_eq!(next_batch(&mut queue).answers.len(), BATCH_MAX);
         assert_eq!(next_batch(&mut queue).answers.len(), 3);
         assert!(queue.is_empty());

@@ -113,8 +113,9 @@ async fn a_response_shows_in_the_attendees_own_listing() {
 }
 
 /// Responses that arrive together are written together: to two events at
-/// once, with one attendee answering many times meanwhile. Each lands on its
-/// own row, and the later of one attendee's answers stands.
+/// once, with one attendee answering many times meanwhile and someone who
+/// is not invited among them. Each lands on its own row, the stranger's is
+/// refused alone, and a response after them all stands.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_sent_together_are_each_recorded() {
     let s = TestServer::start().await;
@@ -137,14 +138,22 @@ async fn responses_sent_together_are_each_recorded() {
     for k in 0..40 {
         calls.push((extra_user(1), events[0].clone(), statuses[k % 3]));
     }
+    calls.insert(
+        80,
+        ("carol-union".to_string(), events[0].clone(), "accepted"),
+    );
     let answers = join_all(
         calls
             .iter()
             .map(|(user, id, status)| api.respond(user, id, status)),
     )
     .await;
-    for ((user, id, _), (code, body)) in calls.iter().zip(&answers) {
-        assert_eq!(code.as_u16(), 200, "{user} on {id}: {body}");
+    for ((user, id, _), answer) in calls.iter().zip(&answers) {
+        if user == "carol-union" {
+            assert_error(answer, 404, "itemNotFound", None);
+        } else {
+            assert_eq!(answer.0.as_u16(), 200, "{user} on {id}: {}", answer.1);
+        }
     }
     let (code, body) = api.respond(&extra_user(1), &events[0], "tentative").await;
     assert_eq!(code.as_u16(), 200, "{body}");

@@ -216,12 +216,17 @@ impl TestServer {
             "other-app" => "other-secret",
             other => panic!("unknown test app {other}"),
         };
+        self.app_token(app, secret).await
+    }
+
+    /// An app access token for this appKey and appSecret.
+    pub async fn app_token(&self, key: &str, secret: &str) -> String {
         let (status, body) = self
             .send(
                 Method::POST,
                 "/v1.0/oauth2/accessToken",
                 None,
-                Some(json!({"appKey": app, "appSecret": secret})),
+                Some(json!({"appKey": key, "appSecret": secret})),
                 &[],
             )
             .await;

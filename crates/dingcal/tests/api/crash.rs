@@ -15,19 +15,6 @@ use crate::process::serve;
 const WRITERS: usize = 8;
 const ATTENDEES: [&str; 3] = ["bob-union", "carol-union", "dave-union"];
 
-async fn token(http: &reqwest::Client, base: &str) -> String {
-    let answer: Value = http
-        .post(format!("{base}/v1.0/oauth2/accessToken"))
-        .json(&json!({"appKey": "acme-full", "appSecret": "full-secret"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["accessToken"].as_str().unwrap().to_string()
-}
-
 /// What the writers were told, and what they had asked and not yet heard.
 #[derive(Default)]
 struct Ledger {
@@ -122,7 +109,7 @@ async fn crash_round(round: u64) {
     let server = serve(dir.path(), &db);
     let base = server.base.clone();
     let http = reqwest::Client::new();
-    let token = token(&http, &base).await;
+    let token = TestServer::at(&base).token("acme-full").await;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let tasks: Vec<_> = (0..WRITERS)
         .map(|n| {
@@ -148,7 +135,7 @@ async fn crash_round(round: u64) {
 
     let server = serve(dir.path(), &db);
     let base = server.base.clone();
-    let api_token = token_after_restart(&http, &base, &token).await;
+    let api_token = token_after_restart(&base, &token).await;
     let ledger = std::mem::take(&mut *ledger.lock().unwrap());
     assert!(
         !ledger.created.is_empty(),
@@ -218,8 +205,8 @@ async fn crash_round(round: u64) {
 }
 
 /// The token issued before the kill, which must have survived it too.
-async fn token_after_restart(http: &reqwest::Client, base: &str, before: &str) -> String {
-    let again = token(http, base).await;
+async fn token_after_restart(base: &str, before: &str) -> String {
+    let again = TestServer::at(base).token("acme-full").await;
     assert_eq!(again, before, "the access token did not survive the kill");
     again
 }

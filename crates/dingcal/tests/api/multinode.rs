@@ -283,22 +283,12 @@ async fn two_nodes_starting_on_an_empty_database_make_one_demo_app() {
     let (key, secret) = &announced[0];
     for node in [&a, &b] {
         let server = TestServer::at(&node.base);
-        let (status, answer) = server
-            .send(
-                Method::POST,
-                "/v1.0/oauth2/accessToken",
-                None,
-                Some(json!({"appKey": key, "appSecret": secret})),
-                &[],
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{answer}");
-        let token = answer["accessToken"].as_str().unwrap();
+        let token = server.app_token(key, secret).await;
         let (status, answer) = server
             .send(
                 Method::POST,
                 &events_path("alice-union"),
-                Some(token),
+                Some(&token),
                 Some(meeting("Demo", &["bob-union"])),
                 &[],
             )

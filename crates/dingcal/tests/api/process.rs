@@ -122,22 +122,11 @@ async fn an_empty_database_without_directory_gets_a_working_demo_app() {
         dir.path(),
     );
     let (key, secret) = p.demo_app().expect("demo app printed");
+    let token = TestServer::at(&p.base).app_token(&key, &secret).await;
     let http = reqwest::Client::new();
-    let token: serde_json::Value = http
-        .post(format!("{}/v1.0/oauth2/accessToken", p.base))
-        .json(&serde_json::json!({"appKey": key, "appSecret": secret}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let resp = http
         .post(format!("{}{}", p.base, events_path("alice-union")))
-        .header(
-            "x-acs-dingtalk-access-token",
-            token["accessToken"].as_str().unwrap(),
-        )
+        .header("x-acs-dingtalk-access-token", token)
         .json(&meeting("first", &["bob-union"]))
         .send()
         .await

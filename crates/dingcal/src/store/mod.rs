@@ -237,6 +237,17 @@ pub struct ListChanges {
 }
 
 /// Where an attendee listing resumes: after this position.
+/// The migrations a database at schema version `applied` still lacks; a
+/// database a newer dingcal has migrated further is refused.
+fn pending_migrations<'a>(applied: usize, all: &'a [&'a str]) -> Result<&'a [&'a str], String> {
+    all.get(applied..).ok_or_else(|| {
+        format!(
+            "the database has schema version {applied}, newer than this dingcal's {}",
+            all.len()
+        )
+    })
+}
+
 pub fn encode_position(position: i64) -> String {
     encode_token(&format!("a:{position}"))
 }

@@ -25,7 +25,7 @@ use postgres::{Client, NoTls, Statement};
 
 use super::db::{Backend, Db, Param, Row};
 use super::engine::SqlStore;
-use super::{IdempotencyKey, SyncPoint};
+use super::{IdempotencyKey, SyncPoint, pending_migrations};
 use crate::domain::EventId;
 use crate::error::{ApiError, ApiResult};
 
@@ -357,14 +357,7 @@ fn migrate(client: &mut Client) -> Result<(), String> {
         .query_opt("SELECT version FROM dingcal_schema", &[])
         .map_err(sql)?
         .map(|r| r.get(0));
-    let applied = applied.unwrap_or(0) as usize;
-    if applied > MIGRATIONS.len() {
-        return Err(format!(
-            "the database has schema version {applied}, newer than this dingcal's {}",
-            MIGRATIONS.len()
-        ));
-    }
-    for step in MIGRATIONS.iter().skip(applied) {
+    for step in pending_migrations(applied.unwrap_or(0) as usize, MIGRATIONS)? {
         tx.batch_execute(step).map_err(sql)?;
     }
     tx.execute("DELETE FROM dingcal_schema", &[]).map_err(sql)?;

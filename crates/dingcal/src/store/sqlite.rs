@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::db::{Backend, Db, Param, Row};
 use super::engine::SqlStore;
-use super::{IdempotencyKey, SyncPoint};
+use super::{IdempotencyKey, SyncPoint, pending_migrations};
 use crate::domain::EventId;
 use crate::error::{ApiError, ApiResult};
 
@@ -225,13 +225,7 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
     let applied: usize = tx
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(sql)?;
-    if applied > MIGRATIONS.len() {
-        return Err(format!(
-            "the database has schema version {applied}, newer than this dingcal's {}",
-            MIGRATIONS.len()
-        ));
-    }
-    for step in MIGRATIONS.iter().skip(applied) {
+    for step in pending_migrations(applied, MIGRATIONS)? {
         tx.execute_batch(step).map_err(sql)?;
     }
     tx.pragma_update(None, "user_version", MIGRATIONS.len())

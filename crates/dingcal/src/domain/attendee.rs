@@ -1,14 +1,10 @@
 //! Attendees and their responses.
 
-use serde::{Deserialize, Serialize};
-
 use super::UnionId;
-use super::limits::{ATTENDEES_PER_CALL, ATTENDEES_PER_EVENT, SHORT_STRING_MAX, check_len};
+use super::limits::{ATTENDEES_PER_CALL, SHORT_STRING_MAX, check_len};
 use crate::error::{ApiError, ApiResult};
-use crate::wire::event::AttendeeInput;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResponseStatus {
     NeedsAction,
     Accepted,
@@ -41,8 +37,7 @@ impl ResponseStatus {
 }
 
 /// One attendee of one event, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendee {
     pub id: UnionId,
     pub is_optional: bool,
@@ -57,13 +52,17 @@ pub struct Invitee {
     pub is_optional: bool,
 }
 
-/// Checks a list of attendees sent in one call: at most 500, each with an
-/// id; a repeated id counts once (its last flags win).
-pub fn parse_invitees(field: &str, list: &[AttendeeInput]) -> ApiResult<Vec<Invitee>> {
+/// Checks a list of attendees sent in one call, each as its id and
+/// `isOptional`: at most 500, each with an id; a repeated id counts once
+/// (its last flags win).
+pub fn parse_invitees(
+    field: &str,
+    list: &[(Option<&str>, Option<bool>)],
+) -> ApiResult<Vec<Invitee>> {
     check_per_call(field, list.len())?;
     let mut out: Vec<Invitee> = Vec::with_capacity(list.len());
-    for (i, a) in list.iter().enumerate() {
-        let id = a.id.as_deref().map(str::trim).filter(|id| !id.is_empty());
+    for (i, (id, is_optional)) in list.iter().enumerate() {
+        let id = id.map(str::trim).filter(|id| !id.is_empty());
         let Some(id) = id else {
             return Err(ApiError::invalid_parameter(format!(
                 "{field}[{i}].id is required (attendees by email alone are not supported)"
@@ -72,7 +71,7 @@ pub fn parse_invitees(field: &str, list: &[AttendeeInput]) -> ApiResult<Vec<Invi
         check_len(&format!("{field}[{i}].id"), id, SHORT_STRING_MAX)?;
         let invitee = Invitee {
             id: UnionId(id.to_string()),
-            is_optional: a.is_optional.unwrap_or(false),
+            is_optional: is_optional.unwrap_or(false),
         };
         match out.iter_mut().find(|o| o.id == invitee.id) {
             Some(existing) => *existing = invitee,
@@ -109,50 +108,18 @@ fn check_per_call(field: &str, n: usize) -> ApiResult<()> {
     Ok(())
 }
 
-/// Only the organizer changes an event, its attendees or one occurrence.
-pub fn check_organizer(me: &Attendee) -> ApiResult<()> {
-    if me.is_organizer {
-        Ok(())
-    } else {
-        Err(ApiError::not_organizer())
-    }
-}
-
-/// The organizer stays on their event.
-pub fn check_removal(organizer: &UnionId, ids: &[UnionId]) -> ApiResult<()> {
-    if ids.contains(organizer) {
-        return Err(ApiError::invalid_parameter(
-            "The organizer cannot be removed from the attendees",
-        ));
-    }
-    Ok(())
-}
-
-/// An event holds at most 5,000 attendees besides its organizer.
-pub fn check_event_total(total: usize) -> ApiResult<()> {
-    if total > ATTENDEES_PER_EVENT {
-        return Err(ApiError::invalid_parameter(format!(
-            "An event has at most {ATTENDEES_PER_EVENT} attendees; this change would make {total}"
-        )));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn input(id: &str) -> AttendeeInput {
-        AttendeeInput {
-            id: Some(id.into()),
-            email: None,
-            is_optional: None,
-        }
+    fn input(id: &str) -> (Option<&str>, Option<bool>) {
+        (Some(id), None)
     }
 
     #[test]
     fn more_than_500_in_one_call_is_refused() {
-        let list: Vec<_> = (0..501).map(|i| input(&format!("u{i}"))).collect();
+        let ids: Vec<String> = (0..501).map(|i| format!("u{i}")).collect();
+        let list: Vec<_> = ids.iter().map(|id| input(id)).collect();
         assert_eq!(
             parse_invitees("attendees", &list).unwrap_err().code,
             "invalidParameter"

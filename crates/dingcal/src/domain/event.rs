@@ -1,78 +1,63 @@
-//! An event, the checked form of what CreateEvent and PatchEvent send, and
-//! how a patch applies: only the fields passed change.
+//! An event, the checked content of what CreateEvent and PatchEvent send,
+//! and how a patch applies: only the fields passed change. Each field's rule
+//! is a function here, given the field's value; the wire layer hands them
+//! what the client sent.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
-use super::attendee::{Attendee, Invitee, parse_invitees};
+use super::attendee::{Attendee, Invitee};
 use super::limits::*;
+use super::series::Origin;
 use super::time::{TimeSpec, When};
 use super::{EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
-use crate::wire::event::{EventInput, OnlineMeetingInput, ReminderInput, UiConfigInput};
 
 pub use super::recurrence::Recurrence;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RichText {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UiConfig {
     pub ui_name: String,
     pub ui_status: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Category {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CardInstance {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub out_track_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendee_add_conference: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendee_add_participants: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_attendee_create_comment: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reminder {
     /// Minutes before the start; the only method is `dingtalk`.
     pub minutes: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnlineMeeting {
     pub conference_id: String,
     pub url: String,
@@ -88,37 +73,24 @@ impl OnlineMeeting {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     pub id: EventId,
     pub organizer: UnionId,
     pub summary: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub when: When,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<Recurrence>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
     /// `None`: the defaults, which follow the event's all-day flag.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminders: Option<Vec<Reminder>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub online_meeting: Option<OnlineMeeting>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rich_text: Option<RichText>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ui_configs: Vec<UiConfig>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<Category>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_busy_status: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub card_instances: Vec<CardInstance>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_config: Option<EventConfig>,
     pub created: Timestamp,
     pub updated: Timestamp,
@@ -135,140 +107,49 @@ impl Event {
             None => vec![Reminder { minutes: 15 }],
         }
     }
+
+    /// Whether the event leaves its attendees free (`freeBusyStatus`).
+    pub fn is_free(&self) -> bool {
+        self.free_busy_status.as_deref() == Some("free")
+    }
 }
 
 /// An event with (some of) its attendees: what reads and writes answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventView {
     pub event: Event,
     pub attendees: Vec<Attendee>,
     /// For an occurrence of a series: the series and its original start.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series: Option<(EventId, super::series::Origin)>,
+    pub series: Option<(EventId, Origin)>,
 }
 
 /// The checked content of a CreateEvent or PatchEvent body; `None` is a
-/// field that was not passed.
+/// field that was not passed. Each field has passed its own rule (the
+/// functions below); rules between fields (start against end) are checked
+/// when the changes apply.
 #[derive(Debug, Clone, Default)]
 pub struct EventChanges {
-    summary: Option<String>,
-    description: Option<String>,
-    start: Option<TimeSpec>,
-    end: Option<TimeSpec>,
-    is_all_day: Option<bool>,
-    recurrence: Option<Recurrence>,
-    location: Option<Location>,
-    reminders: Option<Vec<Reminder>>,
-    new_online_meeting: bool,
-    rich_text: Option<RichText>,
-    ui_configs: Option<Vec<UiConfig>>,
-    categories: Option<Vec<Category>>,
-    extra: Option<BTreeMap<String, String>>,
-    free_busy_status: Option<String>,
-    card_instances: Option<Vec<CardInstance>>,
-    event_config: Option<EventConfig>,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub start: Option<TimeSpec>,
+    pub end: Option<TimeSpec>,
+    pub is_all_day: Option<bool>,
+    pub recurrence: Option<Recurrence>,
+    pub location: Option<Location>,
+    pub reminders: Option<Vec<Reminder>>,
+    pub new_online_meeting: bool,
+    pub rich_text: Option<RichText>,
+    pub ui_configs: Option<Vec<UiConfig>>,
+    pub categories: Option<Vec<Category>>,
+    pub extra: Option<BTreeMap<String, String>>,
+    pub free_busy_status: Option<String>,
+    pub card_instances: Option<Vec<CardInstance>>,
+    pub event_config: Option<EventConfig>,
     /// The whole attendee list, for PatchEvent (the organizer stays).
     pub attendees: Option<Vec<Invitee>>,
 }
 
 impl EventChanges {
-    /// Checks every field on its own; checks that need the whole event
-    /// (start against end) happen when the changes are applied.
-    pub fn parse(input: EventInput) -> ApiResult<EventChanges> {
-        let summary = input
-            .summary
-            .map(|s| {
-                if s.trim().is_empty() {
-                    return Err(ApiError::invalid_parameter("summary cannot be blank"));
-                }
-                check_len("summary", &s, SUMMARY_MAX)?;
-                Ok(s)
-            })
-            .transpose()?;
-        if let Some(d) = &input.description {
-            check_len("description", d, DESCRIPTION_MAX)?;
-        }
-        if let Some(l) = input
-            .location
-            .as_ref()
-            .and_then(|l| l.display_name.as_deref())
-        {
-            check_len("location.displayName", l, LOCATION_MAX)?;
-        }
-        if let Some(t) = input
-            .rich_text_description
-            .as_ref()
-            .and_then(|r| r.text.as_deref())
-        {
-            check_len("richTextDescription.text", t, RICH_TEXT_MAX)?;
-        }
-        if let Some(r) = &input.recurrence {
-            r.validate()?;
-        }
-        let attendees = input
-            .attendees
-            .as_deref()
-            .map(|a| parse_invitees("attendees", a))
-            .transpose()?;
-        Ok(EventChanges {
-            summary,
-            description: input.description,
-            start: input
-                .start
-                .as_ref()
-                .map(|s| TimeSpec::parse("start", s))
-                .transpose()?,
-            end: input
-                .end
-                .as_ref()
-                .map(|e| TimeSpec::parse("end", e))
-                .transpose()?,
-            is_all_day: input.is_all_day,
-            recurrence: input.recurrence,
-            location: input.location,
-            reminders: input
-                .reminders
-                .as_deref()
-                .map(parse_reminders)
-                .transpose()?,
-            new_online_meeting: input
-                .online_meeting_info
-                .as_ref()
-                .map(check_online_meeting)
-                .transpose()?
-                .is_some(),
-            rich_text: input.rich_text_description,
-            ui_configs: input
-                .ui_configs
-                .as_deref()
-                .map(parse_ui_configs)
-                .transpose()?,
-            categories: input.categories.map(check_categories).transpose()?,
-            extra: input.extra.map(check_extra).transpose()?,
-            free_busy_status: input.free_busy_status.map(check_free_busy).transpose()?,
-            card_instances: input.card_instances.map(check_cards).transpose()?,
-            event_config: input.event_config,
-            attendees,
-        })
-    }
-
-    /// One occurrence of a series takes neither a recurrence nor its own
-    /// attendee list: those belong to the series.
-    pub fn check_for_occurrence(&self) -> ApiResult<()> {
-        if self.recurrence.is_some() {
-            return Err(ApiError::invalid_parameter(
-                "An occurrence of a series cannot have a recurrence of its own",
-            ));
-        }
-        if self.attendees.is_some() {
-            return Err(ApiError::invalid_parameter(
-                "The attendees of one occurrence cannot be changed; change the series",
-            ));
-        }
-        Ok(())
-    }
-
     /// A new event from a CreateEvent body: summary, start and end required.
     pub fn create(mut self, id: EventId, organizer: UnionId, now: Timestamp) -> ApiResult<Event> {
         // Taken out, so that `apply` below sets only the other fields.
@@ -354,12 +235,42 @@ fn set<T>(slot: &mut Option<T>, value: Option<T>) {
     }
 }
 
-fn parse_reminders(list: &[ReminderInput]) -> ApiResult<Vec<Reminder>> {
+/// `summary`: not blank, at most 2,048 characters.
+pub fn summary(value: String) -> ApiResult<String> {
+    if value.trim().is_empty() {
+        return Err(ApiError::invalid_parameter("summary cannot be blank"));
+    }
+    check_len("summary", &value, SUMMARY_MAX)?;
+    Ok(value)
+}
+
+/// `description`: at most 5,000 characters.
+pub fn description(value: String) -> ApiResult<String> {
+    check_len("description", &value, DESCRIPTION_MAX)?;
+    Ok(value)
+}
+
+pub fn location(location: Location) -> ApiResult<Location> {
+    if let Some(name) = &location.display_name {
+        check_len("location.displayName", name, LOCATION_MAX)?;
+    }
+    Ok(location)
+}
+
+pub fn rich_text(rich_text: RichText) -> ApiResult<RichText> {
+    if let Some(text) = &rich_text.text {
+        check_len("richTextDescription.text", text, RICH_TEXT_MAX)?;
+    }
+    Ok(rich_text)
+}
+
+/// `reminders`, each as its method and minutes.
+pub fn reminders(list: &[(Option<&str>, Option<i64>)]) -> ApiResult<Vec<Reminder>> {
     check_count("reminders", list, SMALL_LIST_MAX)?;
     list.iter()
         .enumerate()
-        .map(|(i, r)| {
-            match r.method.as_deref() {
+        .map(|(i, (method, minutes))| {
+            match method {
                 None | Some("dingtalk") => {}
                 Some(other) => {
                     return Err(ApiError::invalid_parameter(format!(
@@ -367,7 +278,7 @@ fn parse_reminders(list: &[ReminderInput]) -> ApiResult<Vec<Reminder>> {
                     )));
                 }
             }
-            match r.minutes {
+            match *minutes {
                 Some(m) if (0..=REMINDER_MINUTES_MAX).contains(&m) => Ok(Reminder { minutes: m }),
                 Some(m) => Err(ApiError::invalid_parameter(format!(
                     "reminders[{i}].minutes must be between 0 and {REMINDER_MINUTES_MAX}, got {m}"
@@ -380,8 +291,9 @@ fn parse_reminders(list: &[ReminderInput]) -> ApiResult<Vec<Reminder>> {
         .collect()
 }
 
-fn check_online_meeting(info: &OnlineMeetingInput) -> ApiResult<()> {
-    match info.kind.as_deref() {
+/// `onlineMeetingInfo.type`: only DingTalk's own meetings.
+pub fn online_meeting(kind: Option<&str>) -> ApiResult<()> {
+    match kind {
         Some("dingtalk") => Ok(()),
         other => Err(ApiError::invalid_parameter(format!(
             "onlineMeetingInfo.type must be dingtalk, got {other:?}"
@@ -389,20 +301,17 @@ fn check_online_meeting(info: &OnlineMeetingInput) -> ApiResult<()> {
     }
 }
 
-fn parse_ui_configs(list: &[UiConfigInput]) -> ApiResult<Vec<UiConfig>> {
+/// `uiConfigs`, each as its uiName and uiStatus.
+pub fn ui_configs(list: &[(Option<&str>, Option<&str>)]) -> ApiResult<Vec<UiConfig>> {
     check_count("uiConfigs", list, SMALL_LIST_MAX)?;
     list.iter()
         .enumerate()
-        .map(|(i, c)| {
-            let name = c
-                .ui_name
-                .as_deref()
-                .filter(|n| !n.trim().is_empty())
-                .ok_or_else(|| {
-                    ApiError::invalid_parameter(format!("uiConfigs[{i}].uiName is required"))
-                })?;
+        .map(|(i, (name, status))| {
+            let name = name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+                ApiError::invalid_parameter(format!("uiConfigs[{i}].uiName is required"))
+            })?;
             check_len(&format!("uiConfigs[{i}].uiName"), name, SHORT_STRING_MAX)?;
-            let status = c.ui_status.as_deref().ok_or_else(|| {
+            let status = status.ok_or_else(|| {
                 ApiError::invalid_parameter(format!("uiConfigs[{i}].uiStatus is required"))
             })?;
             if !["hide", "disable", "enable"].contains(&status) {
@@ -418,34 +327,44 @@ fn parse_ui_configs(list: &[UiConfigInput]) -> ApiResult<Vec<UiConfig>> {
         .collect()
 }
 
-fn check_categories(list: Vec<Category>) -> ApiResult<Vec<Category>> {
+pub fn categories(list: Vec<Category>) -> ApiResult<Vec<Category>> {
     check_count("categories", &list, SMALL_LIST_MAX)?;
     for (i, c) in list.iter().enumerate() {
-        for (field, v) in [
-            ("categoryId", &c.category_id),
-            ("displayName", &c.display_name),
-        ] {
-            if let Some(v) = v {
-                check_len(&format!("categories[{i}].{field}"), v, SHORT_STRING_MAX)?;
-            }
-        }
+        check_short_fields(
+            "categories",
+            i,
+            [
+                ("categoryId", &c.category_id),
+                ("displayName", &c.display_name),
+            ],
+        )?;
     }
     Ok(list)
 }
 
-fn check_cards(list: Vec<CardInstance>) -> ApiResult<Vec<CardInstance>> {
+pub fn card_instances(list: Vec<CardInstance>) -> ApiResult<Vec<CardInstance>> {
     check_count("cardInstances", &list, SMALL_LIST_MAX)?;
     for (i, c) in list.iter().enumerate() {
-        for (field, v) in [("outTrackId", &c.out_track_id), ("scenario", &c.scenario)] {
-            if let Some(v) = v {
-                check_len(&format!("cardInstances[{i}].{field}"), v, SHORT_STRING_MAX)?;
-            }
-        }
+        check_short_fields(
+            "cardInstances",
+            i,
+            [("outTrackId", &c.out_track_id), ("scenario", &c.scenario)],
+        )?;
     }
     Ok(list)
 }
 
-fn check_extra(extra: BTreeMap<String, String>) -> ApiResult<BTreeMap<String, String>> {
+/// The optional short strings of the `i`-th entry of a list.
+fn check_short_fields(list: &str, i: usize, fields: [(&str, &Option<String>); 2]) -> ApiResult<()> {
+    for (field, value) in fields {
+        if let Some(v) = value {
+            check_len(&format!("{list}[{i}].{field}"), v, SHORT_STRING_MAX)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn extra(extra: BTreeMap<String, String>) -> ApiResult<BTreeMap<String, String>> {
     if extra.len() > SMALL_LIST_MAX {
         return Err(ApiError::invalid_parameter(format!(
             "extra has more than {SMALL_LIST_MAX} entries"
@@ -458,91 +377,12 @@ fn check_extra(extra: BTreeMap<String, String>) -> ApiResult<BTreeMap<String, St
     Ok(extra)
 }
 
-fn check_free_busy(status: String) -> ApiResult<String> {
+pub fn free_busy_status(status: String) -> ApiResult<String> {
     if status == "free" || status == "busy" {
         Ok(status)
     } else {
         Err(ApiError::invalid_parameter(format!(
             "freeBusyStatus must be free or busy, got {status:?}"
         )))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn input(json: &str) -> EventInput {
-        serde_json::from_str(json).unwrap()
-    }
-
-    fn created(json: &str) -> ApiResult<Event> {
-        EventChanges::parse(input(json))?.create(
-            EventId("e1".into()),
-            UnionId("alice".into()),
-            Timestamp::UNIX_EPOCH,
-        )
-    }
-
-    const TIMED: &str = r#""start":{"dateTime":"2026-05-01T10:00:00+08:00","timeZone":"Asia/Shanghai"},"end":{"dateTime":"2026-05-01T11:00:00+08:00","timeZone":"Asia/Shanghai"}"#;
-
-    #[test]
-    fn reminders_default_to_15_minutes_for_a_timed_event() {
-        let e = created(&format!("{{\"summary\":\"s\",{TIMED}}}")).unwrap();
-        assert_eq!(e.effective_reminders(), vec![Reminder { minutes: 15 }]);
-    }
-
-    #[test]
-    fn reminders_default_to_9am_the_day_before_for_an_all_day_event() {
-        let e = created(r#"{"summary":"s","start":{"date":"2026-05-01"},"end":{"date":"2026-05-02"},"isAllDay":true}"#)
-            .unwrap();
-        assert_eq!(e.effective_reminders(), vec![Reminder { minutes: 900 }]);
-    }
-
-    #[test]
-    fn an_empty_reminder_list_means_none() {
-        let e = created(&format!("{{\"summary\":\"s\",{TIMED},\"reminders\":[]}}")).unwrap();
-        assert!(e.effective_reminders().is_empty());
-    }
-
-    #[test]
-    fn all_day_with_a_time_zone_is_refused() {
-        let err = created(
-            r#"{"summary":"s","isAllDay":true,"start":{"date":"2026-05-01","timeZone":"UTC"},"end":{"date":"2026-05-02"}}"#,
-        )
-        .unwrap_err();
-        assert_eq!(err.code, "invalidParameter");
-    }
-
-    #[test]
-    fn end_zone_must_equal_start_zone() {
-        let err = created(
-            r#"{"summary":"s","start":{"dateTime":"2026-05-01T10:00:00+08:00","timeZone":"Asia/Shanghai"},"end":{"dateTime":"2026-05-01T11:00:00+08:00","timeZone":"Asia/Tokyo"}}"#,
-        )
-        .unwrap_err();
-        assert!(err.message.contains("timeZone"));
-    }
-
-    #[test]
-    fn a_patch_changes_only_what_it_passes() {
-        let mut e = created(&format!(
-            "{{\"summary\":\"s\",{TIMED},\"description\":\"d\"}}"
-        ))
-        .unwrap();
-        let before = e.clone();
-        EventChanges::parse(input(r#"{"summary":"new"}"#))
-            .unwrap()
-            .apply(&mut e, Timestamp::UNIX_EPOCH)
-            .unwrap();
-        assert_eq!(e.summary, "new");
-        assert_eq!(e.description, before.description);
-        assert_eq!(e.when, before.when);
-    }
-
-    #[test]
-    fn summary_over_2048_characters_is_refused() {
-        let long = "字".repeat(2049);
-        let err = created(&format!("{{{TIMED},\"summary\":\"{long}\"}}")).unwrap_err();
-        assert!(err.message.contains("summary"));
     }
 }

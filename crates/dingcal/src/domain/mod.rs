@@ -1,22 +1,21 @@
-//! The rules of the calendar, with no I/O: what a valid event is, how a patch
-//! applies, who may do what. Handlers and stores call these; none repeats them.
+//! The rules of the calendar, with no I/O and no wire format: what a valid
+//! event is, how a patch applies (`event`), who may do what (`policy`).
+//! The HTTP layer and the stores call these rules rather than restating them.
 
 pub mod attendee;
 pub mod event;
 pub mod limits;
+pub mod policy;
 pub mod recurrence;
 pub mod series;
 pub mod time;
-
-use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub String);
 
         impl $name {

@@ -1,46 +1,32 @@
 //! A recurrence as the API carries it: a pattern and a range. It is kept as
-//! sent, and checked here against the seed's bounds and messages.
+//! sent (answers repeat it), and checked here against the seed's bounds and
+//! messages; only a checked recurrence gives a rule to expand.
 
 use dingcal_recur::{Index, Pattern as RulePattern, Range as RuleRange, Rule, Weekdays};
 use jiff::civil::{Date, Weekday};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Recurrence {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<Pattern>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<Range>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pattern {
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub day_of_month: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub days_of_week: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_day_of_week: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Range {
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_of_occurrences: Option<i64>,
 }
 
@@ -217,32 +203,45 @@ fn one_of<'a>(field: &str, value: Option<&str>, allowed: &[&'a str]) -> ApiResul
 mod tests {
     use super::*;
 
-    fn rec(pattern: &str, range: &str) -> Recurrence {
+    fn pattern(kind: &str) -> Pattern {
+        Pattern {
+            kind: Some(kind.into()),
+            ..Pattern::default()
+        }
+    }
+
+    fn range(kind: &str) -> Range {
+        Range {
+            kind: Some(kind.into()),
+            ..Range::default()
+        }
+    }
+
+    fn rec(pattern: Pattern, range: Range) -> Recurrence {
         Recurrence {
-            pattern: Some(serde_json::from_str(pattern).unwrap()),
-            range: Some(serde_json::from_str(range).unwrap()),
+            pattern: Some(pattern),
+            range: Some(range),
         }
     }
 
     #[test]
     fn weekly_with_days_is_valid() {
-        rec(
-            r#"{"type":"weekly","daysOfWeek":"monday,friday","interval":2}"#,
-            r#"{"type":"noEnd"}"#,
-        )
-        .validate()
-        .unwrap();
+        let weekly = Pattern {
+            days_of_week: Some("monday,friday".into()),
+            interval: Some(2),
+            ..pattern("weekly")
+        };
+        rec(weekly, range("noEnd")).validate().unwrap();
     }
 
     #[test]
     fn interval_bounds_use_the_seed_message() {
         for bad in [0, 366] {
-            let err = rec(
-                &format!(r#"{{"type":"daily","interval":{bad}}}"#),
-                r#"{"type":"noEnd"}"#,
-            )
-            .validate()
-            .unwrap_err();
+            let daily = Pattern {
+                interval: Some(bad),
+                ..pattern("daily")
+            };
+            let err = rec(daily, range("noEnd")).validate().unwrap_err();
             assert_eq!(err.message, "Recurrence interval must between [1, 365]");
         }
     }
@@ -250,12 +249,11 @@ mod tests {
     #[test]
     fn occurrences_bounds_use_the_seed_message() {
         for bad in [0, 100] {
-            let err = rec(
-                r#"{"type":"daily"}"#,
-                &format!(r#"{{"type":"numbered","numberOfOccurrences":{bad}}}"#),
-            )
-            .validate()
-            .unwrap_err();
+            let numbered = Range {
+                number_of_occurrences: Some(bad),
+                ..range("numbered")
+            };
+            let err = rec(pattern("daily"), numbered).validate().unwrap_err();
             assert_eq!(
                 err.message,
                 "Recurrence range numberOfOccurrences must between [1, 99]"
@@ -265,23 +263,22 @@ mod tests {
 
     #[test]
     fn end_date_and_count_together_are_refused() {
-        let err = rec(
-            r#"{"type":"daily"}"#,
-            r#"{"type":"endDate","endDate":"2026-12-31T00:00:00Z","numberOfOccurrences":3}"#,
-        )
-        .validate()
-        .unwrap_err();
+        let both = Range {
+            end_date: Some("2026-12-31T00:00:00Z".into()),
+            number_of_occurrences: Some(3),
+            ..range("endDate")
+        };
+        let err = rec(pattern("daily"), both).validate().unwrap_err();
         assert_eq!(err.code, "invalidParameter");
     }
 
     #[test]
     fn relative_monthly_needs_an_index() {
-        let err = rec(
-            r#"{"type":"relativeMonthly","daysOfWeek":"friday"}"#,
-            r#"{"type":"noEnd"}"#,
-        )
-        .validate()
-        .unwrap_err();
+        let friday = Pattern {
+            days_of_week: Some("friday".into()),
+            ..pattern("relativeMonthly")
+        };
+        let err = rec(friday, range("noEnd")).validate().unwrap_err();
         assert!(err.message.contains("index"));
     }
 }

@@ -12,7 +12,6 @@ use dingcal_recur::{Occurrence, Rule, Start, occurrences};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, Timestamp};
-use serde::{Deserialize, Serialize};
 
 use super::attendee::ResponseStatus;
 use super::event::Event;
@@ -22,8 +21,7 @@ use crate::error::ApiResult;
 
 /// An occurrence's original start: its date for an all-day series, its
 /// instant for a timed one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
     Date(Date),
     Instant(Timestamp),
@@ -94,16 +92,12 @@ impl InstanceId {
 }
 
 /// What differs in one occurrence of a series.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exception {
-    #[serde(default)]
     pub cancelled: bool,
     /// The occurrence as changed by the organizer, whole.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<Event>,
     /// Responses to this occurrence alone.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub responses: BTreeMap<UnionId, ResponseStatus>,
 }
 

@@ -1,16 +1,12 @@
 //! An event's time: all-day (dates, the end exclusive) or timed (instants in
 //! a TZ database zone), and how `start`/`end`/`isAllDay` combine into one.
 
+use crate::error::{ApiError, ApiResult};
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
-use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, ApiResult};
-use crate::wire::event::EventTime;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum When {
     AllDay {
         start: Date,
@@ -33,13 +29,16 @@ pub enum TimeSpec {
 }
 
 impl TimeSpec {
-    /// Parses `start` or `end` (named by `side`), refusing a value that mixes
-    /// the all-day and timed forms.
-    pub fn parse(side: &str, time: &EventTime) -> ApiResult<TimeSpec> {
-        let date = non_blank(&time.date);
-        let date_time = non_blank(&time.date_time);
-        let time_zone = non_blank(&time.time_zone);
-        match (date, date_time, time_zone) {
+    /// Parses `start` or `end` (named by `side`) from its `date`,
+    /// `dateTime` and `timeZone`, refusing a value that mixes the all-day
+    /// and timed forms.
+    pub fn parse(
+        side: &str,
+        date: Option<&str>,
+        date_time: Option<&str>,
+        time_zone: Option<&str>,
+    ) -> ApiResult<TimeSpec> {
+        match (non_blank(date), non_blank(date_time), non_blank(time_zone)) {
             (Some(date), None, None) => {
                 parse_date(&format!("{side}.date"), date).map(TimeSpec::Date)
             }
@@ -151,25 +150,6 @@ impl When {
             When::Timed { start, end, .. } => (start.as_second(), end.as_second()),
         }
     }
-
-    /// `start` and `end` as the wire shows them: timed events in their own
-    /// zone's offset.
-    pub fn to_wire(&self) -> (EventTime, EventTime) {
-        match self {
-            When::AllDay { start, end } => (date_wire(*start), date_wire(*end)),
-            When::Timed {
-                start,
-                end,
-                time_zone,
-            } => {
-                let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
-                (
-                    date_time_wire(*start, &zone, time_zone),
-                    date_time_wire(*end, &zone, time_zone),
-                )
-            }
-        }
-    }
 }
 
 /// A listing window, `timeMin` inclusive and `timeMax` exclusive, in both the
@@ -271,14 +251,9 @@ pub fn now() -> Timestamp {
     Timestamp::now()
 }
 
-/// createTime and updateTime: UTC, whole seconds.
-pub fn format_instant(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 /// A date's midnight read as UTC, in seconds; the last days jiff can hold
 /// as a date but not as an instant saturate to the largest instant.
-fn floating_seconds(date: Date) -> i64 {
+pub fn floating_seconds(date: Date) -> i64 {
     date.to_zoned(TimeZone::UTC)
         .map(|z| z.timestamp().as_second())
         .unwrap_or(if date.year() > 0 {
@@ -288,28 +263,8 @@ fn floating_seconds(date: Date) -> i64 {
         })
 }
 
-fn date_wire(date: Date) -> EventTime {
-    EventTime {
-        date: Some(date.strftime("%Y-%m-%d").to_string()),
-        date_time: None,
-        time_zone: None,
-    }
-}
-
-fn date_time_wire(at: Timestamp, zone: &TimeZone, name: &str) -> EventTime {
-    EventTime {
-        date: None,
-        date_time: Some(
-            at.to_zoned(zone.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
-        ),
-        time_zone: Some(name.to_string()),
-    }
-}
-
-fn non_blank(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+fn non_blank(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
 fn parse_date(field: &str, value: &str) -> ApiResult<Date> {
@@ -352,36 +307,17 @@ fn parse_date_time(field: &str, value: &str, zone: &TimeZone) -> ApiResult<Times
 mod tests {
     use super::*;
 
-    fn timed(dt: &str, tz: &str) -> EventTime {
-        EventTime {
-            date: None,
-            date_time: Some(dt.into()),
-            time_zone: Some(tz.into()),
-        }
+    fn timed(side: &str, dt: &str, tz: &str) -> TimeSpec {
+        TimeSpec::parse(side, None, Some(dt), Some(tz)).unwrap()
     }
 
     #[test]
     fn offset_less_date_time_is_read_in_the_event_zone() {
-        let spec =
-            TimeSpec::parse("start", &timed("2026-03-01T09:00:00", "Asia/Shanghai")).unwrap();
+        let spec = timed("start", "2026-03-01T09:00:00", "Asia/Shanghai");
         let TimeSpec::DateTime { at, .. } = spec else {
             panic!()
         };
         assert_eq!(at.to_string(), "2026-03-01T01:00:00Z");
-    }
-
-    #[test]
-    fn timed_event_answers_in_its_own_zone() {
-        let start =
-            TimeSpec::parse("start", &timed("2026-07-01T12:00:00Z", "America/New_York")).unwrap();
-        let end =
-            TimeSpec::parse("end", &timed("2026-07-01T13:00:00Z", "America/New_York")).unwrap();
-        let when = When::combine(start, end, None).unwrap();
-        let (start, _) = when.to_wire();
-        assert_eq!(
-            start.date_time.as_deref(),
-            Some("2026-07-01T08:00:00-04:00")
-        );
     }
 
     #[test]

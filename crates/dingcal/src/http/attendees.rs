@@ -7,15 +7,17 @@ use axum::routing::{get, post};
 use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
-use super::events::render_attendee;
-use super::extract::{Access, CalendarPath, ClientToken, Json, Query, Read, Write};
-use crate::domain::attendee::{parse_ids, parse_invitees};
+use super::auth::{Access, Read, Write};
+use super::extract::{CalendarPath, ClientToken, Json, Query};
+use crate::domain::attendee::parse_ids;
 use crate::domain::limits::{LIST_ATTENDEES_DEFAULT, LIST_ATTENDEES_MAX, page_size};
 use crate::error::{ApiError, ApiResult};
 use crate::store::decode_position;
+use crate::wire::convert::invitees;
 use crate::wire::event::{
     AddAttendeeRequest, AttendeeListBody, ListAttendeesQuery, RemoveAttendeeRequest,
 };
+use crate::wire::render::attendee_body;
 
 const ATTENDEES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees";
@@ -35,16 +37,16 @@ async fn add_attendees(
     client_token: ClientToken,
     Json(body): Json<Option<AddAttendeeRequest>>,
 ) -> ApiResult<()> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let list = body
         .and_then(|b| b.attendees_to_add)
         .ok_or_else(|| ApiError::invalid_parameter("attendeesToAdd is required"))?;
-    let invitees = parse_invitees("attendeesToAdd", &list)?;
+    let invitees = invitees("attendeesToAdd", &list)?;
     state
         .directory
         .check_members(&access.grant.corp_id, invitees.iter().map(|i| &i.id))?;
-    let (meta, _in_flight) = state.begin_write(&access, caller, client_token)?;
+    let meta = access.write_meta(caller, client_token);
     state.store.add_attendees(meta, event_id, invitees).await?;
     Ok(())
 }
@@ -56,14 +58,14 @@ async fn remove_attendees(
     client_token: ClientToken,
     Json(body): Json<Option<RemoveAttendeeRequest>>,
 ) -> ApiResult<()> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let list = body
         .and_then(|b| b.attendees_to_remove)
         .ok_or_else(|| ApiError::invalid_parameter("attendeesToRemove is required"))?;
     let ids: Vec<Option<String>> = list.into_iter().map(|a| a.id).collect();
     let ids = parse_ids("attendeesToRemove", &ids)?;
-    let (meta, _in_flight) = state.begin_write(&access, caller, client_token)?;
+    let meta = access.write_meta(caller, client_token);
     state.store.remove_attendees(meta, event_id, ids).await?;
     Ok(())
 }
@@ -74,7 +76,7 @@ async fn list_attendees(
     path: CalendarPath,
     Query(query): Query<ListAttendeesQuery>,
 ) -> ApiResult<JsonAnswer<AttendeeListBody>> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let limit = page_size(
         "maxResults",
@@ -102,7 +104,7 @@ async fn list_attendees(
         attendees: page
             .items
             .iter()
-            .map(|a| render_attendee(&state.directory, a, &caller))
+            .map(|a| attendee_body(&state.directory, a, &caller))
             .collect(),
         next_token: page.next,
     }))

@@ -1,8 +1,5 @@
 //! Extractors whose refusals are the API's own errors: JSON bodies, query
-//! strings, paths, the access token, the calendar path and x-client-token.
-
-use std::marker::PhantomData;
-use std::sync::Arc;
+//! strings, the calendar path and x-client-token.
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -10,9 +7,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::AppState;
-use crate::directory::Grant;
-use crate::domain::{EventId, Permission};
+use crate::domain::EventId;
 use crate::error::ApiError;
 
 /// A JSON body. An empty body reads as `null`, so `Json<Option<T>>` sees a
@@ -64,57 +59,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// Tells the access check what an operation needs.
-pub trait Scope {
-    const NEEDED: Permission;
-}
-
-pub struct Read;
-pub struct Write;
-pub struct ScheduleRead;
-
-impl Scope for Read {
-    const NEEDED: Permission = Permission::EventRead;
-}
-impl Scope for Write {
-    const NEEDED: Permission = Permission::EventWrite;
-}
-impl Scope for ScheduleRead {
-    const NEEDED: Permission = Permission::EventScheduleRead;
-}
-
-/// The checked access token of a request, holding the permission `P` names.
-pub struct Access<P> {
-    pub grant: Arc<Grant>,
-    scope: PhantomData<P>,
-}
-
-impl<P: Scope + Send> FromRequestParts<Arc<AppState>> for Access<P> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get("x-acs-dingtalk-access-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(ApiError::missing_token)?;
-        let grant = state.authenticate(token).await?;
-        grant.require(P::NEEDED)?;
-        Ok(Access {
-            grant,
-            scope: PhantomData,
-        })
-    }
-}
-
 /// `/users/{userId}/calendars/{calendarId}[/events/{eventId}]`, decoded.
 /// Whose calendar it is depends on the access token, so handlers resolve it
-/// with [`AppState::calendar_owner`].
+/// with [`super::auth::calendar_owner`].
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CalendarPath {

@@ -8,13 +8,14 @@ use axum::routing::get;
 use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
-use super::events::{list_body, listing};
-use super::extract::{Access, CalendarPath, Query, Read};
+use super::auth::{Access, Read};
+use super::events::list_body;
+use super::extract::{CalendarPath, Query};
+use super::query::{listing, window_listing};
 use crate::domain::EventId;
 use crate::domain::series::InstanceId;
 use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
-use crate::store::ListEvents;
 use crate::wire::event::{EventListBody, EventsInstancesQuery, WindowQuery};
 
 const INSTANCES: &str =
@@ -29,23 +30,13 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(VIEW, get(list_events_view))
 }
 
-fn window_listing(q: &WindowQuery) -> ApiResult<ListEvents> {
-    listing(
-        q.time_min.as_deref(),
-        q.time_max.as_deref(),
-        q.max_results,
-        q.max_attendees,
-        q.next_token.as_deref(),
-    )
-}
-
 async fn list_instances(
     State(state): State<Arc<AppState>>,
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<WindowQuery>,
 ) -> ApiResult<JsonAnswer<EventListBody>> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let series = path.event_id()?;
     let page = state
         .store
@@ -67,7 +58,7 @@ async fn list_events_instances(
     path: CalendarPath,
     Query(query): Query<EventsInstancesQuery>,
 ) -> ApiResult<JsonAnswer<EventListBody>> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let series = query
         .series_master_id
         .filter(|s| !s.trim().is_empty())
@@ -102,7 +93,7 @@ async fn list_events_view(
     path: CalendarPath,
     Query(query): Query<WindowQuery>,
 ) -> ApiResult<JsonAnswer<EventListBody>> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let page = state
         .store
         .list_view(

@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::routing::post;
 
 use super::AppState;
-use super::extract::{Access, CalendarPath, ClientToken, Json, Write};
+use super::auth::{Access, Write};
+use super::extract::{CalendarPath, ClientToken, Json};
 use crate::domain::attendee::ResponseStatus;
 use crate::error::ApiResult;
 use crate::wire::event::RespondEventRequest;
@@ -26,10 +27,10 @@ async fn respond_event(
     client_token: ClientToken,
     Json(body): Json<Option<RespondEventRequest>>,
 ) -> ApiResult<()> {
-    let caller = state.calendar_owner(&access.grant, &path)?;
+    let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let status = ResponseStatus::parse(body.and_then(|b| b.response_status).as_deref())?;
-    let (meta, _in_flight) = state.begin_write(&access, caller, client_token)?;
+    let meta = access.write_meta(caller, client_token);
     state.store.respond(meta, event_id, status).await?;
     Ok(())
 }

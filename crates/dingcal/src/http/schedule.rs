@@ -7,10 +7,14 @@ use axum::routing::post;
 use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
-use super::extract::{Access, Json, ScheduleRead};
+use super::auth::{Access, ScheduleRead};
+use super::extract::Json;
+use crate::domain::UnionId;
 use crate::domain::limits::{USERS_PER_SCHEDULE, check_count};
 use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
+use crate::store::Busy;
+use crate::wire::render::event_times;
 use crate::wire::schedule::{ScheduleBody, ScheduleInformation, ScheduleItem, ScheduleRequest};
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -66,35 +70,44 @@ async fn schedule(
         .filter(|u| !u.is_empty())
         .ok_or_else(|| ApiError::invalid_parameter("userIds is required"))?;
     check_count("userIds", &users, USERS_PER_SCHEDULE)?;
-    let mut schedule_information = Vec::with_capacity(users.len());
-    for user in users {
-        // A user outside the org is answered like one that does not exist.
-        let Ok(member) = state.directory.member(&corp_id, &user) else {
-            schedule_information.push(ScheduleInformation {
-                user_id: user,
+    // A user outside the org is answered like one that does not exist.
+    let members: Vec<Option<UnionId>> = users
+        .iter()
+        .map(|u| state.directory.member(&corp_id, u).ok())
+        .collect();
+    let known = members.iter().flatten().cloned().collect();
+    let mut busy = state.store.busy(corp_id, known, window).await?.into_iter();
+    let schedule_information = users
+        .into_iter()
+        .zip(members)
+        .map(|(user_id, member)| match member {
+            None => ScheduleInformation {
+                user_id,
                 error: Some("user not found".into()),
                 schedule_items: Vec::new(),
-            });
-            continue;
-        };
-        let busy = state.store.busy(corp_id.clone(), member, window).await?;
-        schedule_information.push(ScheduleInformation {
-            user_id: user,
-            error: None,
-            schedule_items: busy
-                .into_iter()
-                .map(|b| {
-                    let (start, end) = b.when.to_wire();
-                    ScheduleItem {
-                        status: if b.tentative { "Tentative" } else { "Busy" },
-                        start,
-                        end,
-                    }
-                })
-                .collect(),
-        });
-    }
+            },
+            Some(_) => ScheduleInformation {
+                user_id,
+                error: None,
+                schedule_items: busy
+                    .next()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(schedule_item)
+                    .collect(),
+            },
+        })
+        .collect();
     Ok(JsonAnswer(ScheduleBody {
         schedule_information,
     }))
+}
+
+fn schedule_item(b: &Busy) -> ScheduleItem {
+    let (start, end) = event_times(&b.when);
+    ScheduleItem {
+        status: if b.tentative { "Tentative" } else { "Busy" },
+        start,
+        end,
+    }
 }

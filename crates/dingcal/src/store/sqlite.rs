@@ -3,30 +3,30 @@
 //! so one failing request rolls back alone), synced to disk before any of
 //! them is answered. Reads run on a small pool of read-only connections,
 //! beside the writer, which WAL allows.
+//!
+//! SQLite never makes a statement wait on I/O the way a network database
+//! does, so the store's work, written as futures for both backends, runs
+//! here to completion in one poll, on the thread that asked for it.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::task::{Context, Poll, Waker};
 
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{CachedStatement, Connection, OpenFlags};
 use tokio::sync::oneshot;
 
-use super::db::{Backend, Db, Param, Row};
-use super::engine::SqlStore;
-use super::{IdempotencyKey, SyncPoint, pending_migrations};
+use super::cursor::SyncPoint;
+use super::idempotency::IdempotencyKey;
+use super::migrate;
+use super::sql::SqlStore;
+use super::sql::db::{Backend, BoxFuture, Db, Param, Row, Sql};
 use crate::domain::EventId;
 use crate::error::{ApiError, ApiResult};
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/sqlite/0002_series.sql"),
-    include_str!("../../migrations/sqlite/0003_responses.sql"),
-];
 /// Prepared statements kept per connection: more than the store has, so
-/// none is ever parsed twice. (No statement binds its LIMIT: SQLite plans
-/// with a bound LIMIT's value and so prepares such a statement again at
-/// every run; rows are taken lazily instead.)
+/// none is ever parsed twice.
 const STATEMENT_CACHE: usize = 128;
 /// The database belongs to this process alone: the `unix-excl` VFS holds
 /// its file lock for good and keeps the WAL index in memory, so no read or
@@ -38,9 +38,139 @@ const SCANS_AT_ONCE: usize = 4;
 const BATCH_MAX: usize = 512;
 
 type Finish = Box<dyn FnOnce(ApiResult<()>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+type Job = Box<dyn FnOnce(&SqliteConn) -> (bool, Finish) + Send>;
 
 pub type SqliteStore = SqlStore<Sqlite>;
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// A connection the store's work can share across its futures.
+pub struct SqliteConn(Mutex<Connection>);
+
+impl SqliteConn {
+    fn new(conn: Connection) -> SqliteConn {
+        SqliteConn(Mutex::new(conn))
+    }
+
+    /// A statement that panicked holding the lock was rolled back with its
+    /// savepoint: the connection is still sound.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn run(&self, sql: &'static str) -> ApiResult<()> {
+        self.lock().prepare_cached(sql)?.execute([])?;
+        Ok(())
+    }
+}
+
+/// The statement, prepared once per connection. Its `$N` parameters must
+/// first appear in order, since SQLite numbers them so; debug builds check.
+fn prepare<'c>(conn: &'c Connection, sql: Sql) -> ApiResult<CachedStatement<'c>> {
+    let statement = conn.prepare_cached(sql.sqlite)?;
+    debug_assert!(
+        (1..=statement.parameter_count())
+            .all(|i| statement.parameter_name(i) == Some(format!("${i}").as_str())),
+        "parameters out of order in {}",
+        sql.sqlite
+    );
+    Ok(statement)
+}
+
+/// Runs the rows of a query through `map`, at most `limit` of them.
+fn rows<T>(
+    conn: &SqliteConn,
+    sql: Sql,
+    params: &[&dyn Param],
+    limit: usize,
+    mut map: impl FnMut(&Row<'_>) -> ApiResult<T>,
+) -> ApiResult<Vec<T>> {
+    let conn = conn.lock();
+    let mut statement = prepare(&conn, sql)?;
+    let mut rows = statement.query(rusqlite::params_from_iter(
+        params.iter().map(|p| p.sqlite()),
+    ))?;
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let Some(row) = rows.next()? else { break };
+        out.push(map(&Row::Sqlite(row))?);
+    }
+    Ok(out)
+}
+
+/// The writer numbers each write in commit order (see `Counter`), so the
+/// last number committed is where a syncToken stands, with nothing
+/// pending. Writes are serial, so locks and claims have nothing to hold.
+impl Db for SqliteConn {
+    async fn query<T: Send>(
+        &self,
+        sql: Sql,
+        params: &[&dyn Param],
+        map: impl FnMut(&Row<'_>) -> ApiResult<T> + Send,
+    ) -> ApiResult<Vec<T>> {
+        rows(self, sql, params, usize::MAX, map)
+    }
+
+    /// SQLite plans a statement anew for every value of a bound LIMIT, so
+    /// the limit is where stepping stops instead.
+    async fn query_limited<T: Send>(
+        &self,
+        sql: Sql,
+        params: &[&dyn Param],
+        limit: usize,
+        map: impl FnMut(&Row<'_>) -> ApiResult<T> + Send,
+    ) -> ApiResult<Vec<T>> {
+        rows(self, sql, params, limit, map)
+    }
+
+    async fn query_opt<T: Send>(
+        &self,
+        sql: Sql,
+        params: &[&dyn Param],
+        map: impl FnMut(&Row<'_>) -> ApiResult<T> + Send,
+    ) -> ApiResult<Option<T>> {
+        Ok(rows(self, sql, params, 1, map)?.pop())
+    }
+
+    async fn execute(&self, sql: Sql, params: &[&dyn Param]) -> ApiResult<u64> {
+        let conn = self.lock();
+        let changed = prepare(&conn, sql)?.execute(rusqlite::params_from_iter(
+            params.iter().map(|p| p.sqlite()),
+        ))?;
+        Ok(changed as u64)
+    }
+
+    async fn sync_point(&self) -> ApiResult<SyncPoint> {
+        let upto = self
+            .lock()
+            .prepare_cached("SELECT value FROM counters WHERE name = 'change'")?
+            .query_row([], |r| r.get(0))?;
+        Ok(SyncPoint {
+            upto,
+            pending: Vec::new(),
+        })
+    }
+
+    async fn lock_event(&self, _id: &EventId) -> ApiResult<()> {
+        Ok(())
+    }
+
+    async fn claim(&self, _key: &IdempotencyKey) -> ApiResult<()> {
+        Ok(())
+    }
+}
+
+/// The output of a unit of work, which on SQLite is ready at its first poll.
+fn run_now<T>(mut work: BoxFuture<'_, ApiResult<T>>) -> ApiResult<T> {
+    match work.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => Err(ApiError::internal("a SQLite unit of work waited")),
+    }
+}
 
 pub struct Sqlite {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
@@ -52,11 +182,11 @@ pub struct Sqlite {
 
 struct ReadPool {
     path: std::path::PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<SqliteConn>>,
 }
 
 impl ReadPool {
-    fn take(&self) -> ApiResult<Connection> {
+    fn take(&self) -> ApiResult<SqliteConn> {
         if let Some(conn) = self.idle.lock().expect("read pool poisoned").pop() {
             return Ok(conn);
         }
@@ -67,78 +197,74 @@ impl ReadPool {
         )?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(conn)
-    }
-
-    fn give_back(&self, conn: Connection) {
-        self.idle.lock().expect("read pool poisoned").push(conn);
+        Ok(SqliteConn::new(conn))
     }
 
     /// Runs `f` on a pooled connection in one read transaction: each
     /// statement outside one would take and drop the shared lock itself.
-    /// BEGIN and COMMIT are cached statements, parsed once. A connection
-    /// whose BEGIN or COMMIT failed is dropped, not pooled: it could be left
-    /// inside a transaction, holding an old snapshot.
-    fn run<T>(&self, f: impl FnOnce(&Connection) -> ApiResult<T>) -> ApiResult<T> {
+    /// A connection whose BEGIN or COMMIT failed is dropped, not pooled: it
+    /// could be left inside a transaction, holding an old snapshot.
+    fn run<T>(
+        &self,
+        f: impl for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>>,
+    ) -> ApiResult<T> {
         let conn = self.take()?;
-        conn.prepare_cached("BEGIN")?.execute([])?;
-        let result = f(&conn);
-        conn.prepare_cached("COMMIT")?.execute([])?;
-        self.give_back(conn);
+        conn.run("BEGIN")?;
+        let result = run_now(f(&conn));
+        conn.run("COMMIT")?;
+        self.idle.lock().expect("read pool poisoned").push(conn);
         result
     }
 }
 
-impl Sqlite {
-    pub fn open_file(path: &Path) -> Result<SqliteStore, String> {
-        let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), VFS)
-            .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
-        // FULL: the WAL is synced at every commit, so an answered write
-        // survives a crash of the machine, not only of the process.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 10000;",
-        )
-        .map_err(|e| format!("cannot configure SQLite: {e}"))?;
-        let readers = Arc::new(ReadPool {
-            path: path.to_path_buf(),
-            idle: Mutex::new(Vec::new()),
-        });
-        Sqlite::start(conn, Some(readers))
-    }
+/// Opens (creating it if need be) the database file and migrates it.
+pub fn open_file(path: &Path) -> Result<SqliteStore, String> {
+    let conn = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), VFS)
+        .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
+    // FULL: the WAL is synced at every commit, so an answered write
+    // survives a crash of the machine, not only of the process.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 10000;",
+    )
+    .map_err(|e| format!("cannot configure SQLite: {e}"))?;
+    let readers = Arc::new(ReadPool {
+        path: path.to_path_buf(),
+        idle: Mutex::new(Vec::new()),
+    });
+    start(conn, Some(readers))
+}
 
-    /// An in-memory database lives in one connection, so its reads are
-    /// served by the writer too.
-    pub fn open_memory() -> Result<SqliteStore, String> {
-        let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
-        Sqlite::start(conn, None)
-    }
+/// An in-memory database lives in one connection, so its reads are served
+/// by the writer too.
+pub fn open_memory() -> Result<SqliteStore, String> {
+    let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
+    start(conn, None)
+}
 
-    fn start(mut conn: Connection, readers: Option<Arc<ReadPool>>) -> Result<SqliteStore, String> {
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
-        let counter =
-            Counter::on(&conn).map_err(|e| format!("cannot read the change counter: {e}"))?;
-        let (tx, rx) = mpsc::channel::<Job>();
-        let writer = std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || write_loop(conn, counter, rx))
-            .map_err(|e| e.to_string())?;
-        Ok(SqlStore::new(Sqlite {
-            jobs: Mutex::new(Some(tx)),
-            writer: Mutex::new(Some(writer)),
-            readers,
-            scans: tokio::sync::Semaphore::new(SCANS_AT_ONCE),
-        }))
-    }
+fn start(mut conn: Connection, readers: Option<Arc<ReadPool>>) -> Result<SqliteStore, String> {
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
+    let counter = Counter::on(&conn).map_err(|e| format!("cannot read the change counter: {e}"))?;
+    let (tx, rx) = mpsc::channel::<Job>();
+    let writer = std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || write_loop(SqliteConn::new(conn), counter, rx))
+        .map_err(|e| e.to_string())?;
+    Ok(SqlStore::new(Sqlite {
+        jobs: Mutex::new(Some(tx)),
+        writer: Mutex::new(Some(writer)),
+        readers,
+        scans: tokio::sync::Semaphore::new(SCANS_AT_ONCE),
+    }))
 }
 
 impl Backend for Sqlite {
-    type Conn = Connection;
+    type Conn = SqliteConn;
 
     async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         self.write(f).await
     }
@@ -148,11 +274,11 @@ impl Backend for Sqlite {
     async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
-            let result = f(conn);
+            let result = run_now(f(conn));
             let keep = result.is_ok();
             let finish: Finish = Box::new(move |committed| {
                 let _ = reply.send(committed.and(result));
@@ -179,7 +305,7 @@ impl Backend for Sqlite {
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         match &self.readers {
             Some(pool) => pool.run(f),
@@ -192,7 +318,7 @@ impl Backend for Sqlite {
     async fn scan<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         let Some(pool) = self.readers.clone() else {
             return self.write(f).await;
@@ -225,10 +351,10 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
     let applied: usize = tx
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(sql)?;
-    for step in pending_migrations(applied, MIGRATIONS)? {
+    for step in migrate::pending(applied, migrate::SQLITE)? {
         tx.execute_batch(step).map_err(sql)?;
     }
-    tx.pragma_update(None, "user_version", MIGRATIONS.len())
+    tx.pragma_update(None, "user_version", migrate::SQLITE.len())
         .map_err(sql)?;
     tx.commit().map_err(sql)
 }
@@ -260,14 +386,15 @@ impl Counter {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn store(&self, conn: &Connection) -> rusqlite::Result<()> {
-        conn.prepare_cached("UPDATE counters SET value = ?1 WHERE name = 'change'")?
+    fn store(&self, conn: &SqliteConn) -> ApiResult<()> {
+        conn.lock()
+            .prepare_cached("UPDATE counters SET value = ?1 WHERE name = 'change'")?
             .execute([self.0.load(Ordering::Relaxed)])?;
         Ok(())
     }
 }
 
-fn write_loop(mut conn: Connection, counter: Counter, jobs: mpsc::Receiver<Job>) {
+fn write_loop(conn: SqliteConn, counter: Counter, jobs: mpsc::Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH_MAX {
@@ -277,39 +404,46 @@ fn write_loop(mut conn: Connection, counter: Counter, jobs: mpsc::Receiver<Job>)
             }
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let committed = run_batch(&mut conn, &counter, batch, &mut finishes);
+        let committed = run_batch(&conn, &counter, batch, &mut finishes);
+        if committed.is_err() {
+            let _ = conn.run("ROLLBACK");
+        }
         for finish in finishes {
             finish(committed.clone());
         }
     }
 }
 
+/// Runs a batch of writes in one transaction, each in a savepoint of its
+/// own, and commits it.
 fn run_batch(
-    conn: &mut Connection,
+    conn: &SqliteConn,
     counter: &Counter,
     batch: Vec<Job>,
     finishes: &mut Vec<Finish>,
 ) -> ApiResult<()> {
-    let mut tx = conn.transaction()?;
+    conn.run("BEGIN")?;
     let mut failure = None;
     for job in batch {
         counter.next();
-        let outcome = tx.savepoint().map_err(ApiError::from).and_then(|sp| {
+        let outcome = conn.run("SAVEPOINT job").and_then(|()| {
             // A panicking request must not take the writer, and every other
             // request with it, down: its savepoint rolls back and its caller
             // sees its reply channel dropped.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&sp))) {
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn))) {
                 Ok((keep, finish)) => {
                     finishes.push(finish);
                     if keep {
-                        sp.commit().map_err(ApiError::from)
+                        conn.run("RELEASE job")
                     } else {
-                        Ok(())
+                        conn.run("ROLLBACK TO job")
+                            .and_then(|()| conn.run("RELEASE job"))
                     }
                 }
                 Err(_) => {
                     tracing::error!("a write panicked and was rolled back");
-                    Ok(())
+                    conn.run("ROLLBACK TO job")
+                        .and_then(|()| conn.run("RELEASE job"))
                 }
             }
         });
@@ -320,60 +454,9 @@ fn run_batch(
     match failure {
         Some(e) => Err(e),
         None => {
-            counter.store(&tx)?;
-            tx.commit().map_err(ApiError::from)
+            counter.store(conn)?;
+            conn.run("COMMIT")
         }
-    }
-}
-
-/// The writer numbers each write in commit order (see `Counter`), so the
-/// last number committed is where a syncToken stands, with nothing pending. Writes
-/// are serial, so locks and claims have nothing to hold.
-impl Db for Connection {
-    fn query<T>(
-        &self,
-        sql: &'static str,
-        params: &[&dyn Param],
-        limit: Option<usize>,
-        mut map: impl FnMut(&Row<'_>) -> ApiResult<T>,
-    ) -> ApiResult<Vec<T>> {
-        let mut stmt = self.prepare_cached(sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(
-            params.iter().map(|p| p.sqlite()),
-        ))?;
-        let limit = limit.unwrap_or(usize::MAX);
-        let mut out = Vec::new();
-        while out.len() < limit {
-            let Some(row) = rows.next()? else { break };
-            out.push(map(&Row::Sqlite(row))?);
-        }
-        Ok(out)
-    }
-
-    fn execute(&self, sql: &'static str, params: &[&dyn Param]) -> ApiResult<u64> {
-        let changed = self
-            .prepare_cached(sql)?
-            .execute(rusqlite::params_from_iter(
-                params.iter().map(|p| p.sqlite()),
-            ))?;
-        Ok(changed as u64)
-    }
-
-    fn sync_point(&self) -> ApiResult<SyncPoint> {
-        Ok(SyncPoint {
-            upto: self
-                .prepare_cached("SELECT value FROM counters WHERE name = 'change'")?
-                .query_row([], |r| r.get(0))?,
-            pending: Vec::new(),
-        })
-    }
-
-    fn lock_event(&self, _id: &EventId) -> ApiResult<()> {
-        Ok(())
-    }
-
-    fn claim(&self, _key: &IdempotencyKey) -> ApiResult<()> {
-        Ok(())
     }
 }
 

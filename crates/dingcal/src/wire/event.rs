@@ -5,10 +5,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::event::{
-    CardInstance, Category, EventConfig, Location, Recurrence, RichText, UiConfig,
-};
-
 /// `start` and `end` as sent and as answered.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -43,11 +39,95 @@ pub struct OnlineMeetingInput {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// `uiConfigs[]`, as sent and as answered.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct UiConfigInput {
+pub struct UiConfigBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ui_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ui_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RichTextBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardInstanceBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_track_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scenario: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventConfigBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_attendee_add_conference: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_attendee_add_participants: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_attendee_create_comment: Option<bool>,
+}
+
+/// `recurrence`, as sent and as answered (answers repeat what was sent).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecurrenceBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<PatternBody>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<RangeBody>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatternBody {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_of_month: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_of_week: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_day_of_week: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RangeBody {
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number_of_occurrences: Option<i64>,
 }
 
 /// The body of CreateEvent and of PatchEvent (which adds the required `id`).
@@ -61,18 +141,18 @@ pub struct EventInput {
     pub start: Option<EventTime>,
     pub end: Option<EventTime>,
     pub is_all_day: Option<bool>,
-    pub recurrence: Option<Recurrence>,
+    pub recurrence: Option<RecurrenceBody>,
     pub attendees: Option<Vec<AttendeeInput>>,
-    pub location: Option<Location>,
+    pub location: Option<LocationBody>,
     pub extra: Option<BTreeMap<String, String>>,
     pub reminders: Option<Vec<ReminderInput>>,
     pub online_meeting_info: Option<OnlineMeetingInput>,
-    pub rich_text_description: Option<RichText>,
-    pub ui_configs: Option<Vec<UiConfigInput>>,
-    pub categories: Option<Vec<Category>>,
+    pub rich_text_description: Option<RichTextBody>,
+    pub ui_configs: Option<Vec<UiConfigBody>>,
+    pub categories: Option<Vec<CategoryBody>>,
     pub free_busy_status: Option<String>,
-    pub card_instances: Option<Vec<CardInstance>>,
-    pub event_config: Option<EventConfig>,
+    pub card_instances: Option<Vec<CardInstanceBody>>,
+    pub event_config: Option<EventConfigBody>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,28 +196,28 @@ pub struct EventBody {
     pub end: EventTime,
     pub is_all_day: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub recurrence: Option<Recurrence>,
+    pub recurrence: Option<RecurrenceBody>,
     pub attendees: Vec<AttendeeBody>,
     pub organizer: AttendeeBody,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Option<LocationBody>,
     pub reminders: Vec<ReminderBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online_meeting_info: Option<OnlineMeetingBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rich_text_description: Option<RichText>,
+    pub rich_text_description: Option<RichTextBody>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ui_configs: Vec<UiConfig>,
+    pub ui_configs: Vec<UiConfigBody>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub categories: Vec<Category>,
+    pub categories: Vec<CategoryBody>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub free_busy_status: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub card_instances: Vec<CardInstance>,
+    pub card_instances: Vec<CardInstanceBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_config: Option<EventConfig>,
+    pub event_config: Option<EventConfigBody>,
     /// For an occurrence of a series: the series' id and the occurrence's
     /// original start.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,8 +1,12 @@
 //! Request and response bodies, field for field as the official SDK's
-//! calendar_1_0 and oauth2_1_0 models send and parse them.
+//! calendar_1_0 and oauth2_1_0 models send and parse them (serde types
+//! only), and the two ways across to the domain: `convert` (what clients
+//! send) and `render` (what they are answered).
 
+pub mod convert;
 pub mod event;
 pub mod oauth;
+pub mod render;
 pub mod schedule;
 
 use serde::{Deserialize, Deserializer};

@@ -91,14 +91,22 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs one statement on the PostgreSQL server, from a thread of its own:
-/// the blocking client may not run on an async worker.
+/// Runs SQL on the PostgreSQL server, from a thread and runtime of its own,
+/// so that it can be called from anywhere (a Drop, a test's runtime).
 fn on_postgres(server: &str, sql: &str) {
     let (server, sql) = (server.to_string(), sql.to_string());
     std::thread::spawn(move || {
-        let mut client = postgres::Client::connect(&server, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
-        client.batch_execute(&sql).expect(&sql);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
+            tokio::spawn(connection);
+            client.batch_execute(&sql).await.expect(&sql);
+        });
     })
     .join()
     .expect("PostgreSQL statement");

@@ -10,7 +10,7 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use tokio::sync::oneshot;
 
-use super::db::{Backend, Db, Param};
+use super::db::{Backend, Db, Param, Sql};
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
@@ -23,7 +23,7 @@ const BATCH_MAX: usize = 64;
 
 /// One caller's response to one event.
 #[derive(Clone)]
-pub(super) struct Answer {
+pub struct Answer {
     pub corp_id: CorpId,
     pub event_id: EventId,
     pub caller: UnionId,
@@ -32,7 +32,7 @@ pub(super) struct Answer {
 
 type Reply = oneshot::Sender<ApiResult<bool>>;
 
-pub(super) struct Responses<B> {
+pub struct Responses<B> {
     /// Weak, so that a task between batches keeps no store open once the
     /// server has let it go: the store closes when its server stops.
     backend: Weak<B>,
@@ -147,7 +147,7 @@ async fn settle<B: Backend>(
     let answers = Arc::new(answers);
     let all = answers.clone();
     let failed = match backend
-        .write_alone(move |conn| set_responses(conn, &all))
+        .write_alone(move |conn| Box::pin(async move { set_responses(conn, &all).await }))
         .await
     {
         Ok(set) => return set.into_iter().map(Ok).collect(),
@@ -162,7 +162,9 @@ async fn settle<B: Backend>(
         }
         let all = answers.clone();
         let one = backend
-            .write_alone(move |conn| set_responses(conn, std::slice::from_ref(&all[i])))
+            .write_alone(move |conn| {
+                Box::pin(async move { set_responses(conn, std::slice::from_ref(&all[i])).await })
+            })
             .await;
         results.push(one.map(|set| set[0]));
     }
@@ -213,7 +215,7 @@ fn next_batch(waiting: &mut VecDeque<(Answer, Reply)>) -> Batch {
 /// Sets each caller's response to a live event they attend, numbering the
 /// change on their own row, in one statement; for each, whether it had
 /// such a row. The answers are to one event, from different callers.
-pub(super) fn set_responses(conn: &impl Db, answers: &[Answer]) -> ApiResult<Vec<bool>> {
+pub async fn set_responses(conn: &impl Db, answers: &[Answer]) -> ApiResult<Vec<bool>> {
     let Some(first) = answers.first() else {
         return Ok(Vec::new());
     };
@@ -221,7 +223,7 @@ pub(super) fn set_responses(conn: &impl Db, answers: &[Answer]) -> ApiResult<Vec
     // the rows beyond the answers repeat the last one, which sets nothing
     // new.
     let size = answers.len().next_power_of_two();
-    let sql: &'static str = STATEMENTS
+    let text: &'static str = STATEMENTS
         .get(size.trailing_zeros() as usize)
         .ok_or_else(|| ApiError::internal("too many responses in one statement"))?;
     // Named in one order, the callers', rows shared by two batches are
@@ -232,36 +234,43 @@ pub(super) fn set_responses(conn: &impl Db, answers: &[Answer]) -> ApiResult<Vec
     let last = sorted[sorted.len() - 1];
     sorted.resize(size, last);
     let mut values: Vec<&str> = Vec::with_capacity(2 + size * 2);
-    values.extend([first.event_id.as_str(), first.corp_id.as_str()]);
+    values.push(first.event_id.as_str());
     for a in sorted {
         values.extend([a.caller.as_str(), a.status.as_str()]);
     }
+    values.push(first.corp_id.as_str());
     let bound: Vec<&dyn Param> = values.iter().map(|v| v as &dyn Param).collect();
-    let set: Vec<String> = conn.query(sql, &bound, None, |r| r.get(0))?;
+    let statement = Sql {
+        sqlite: text,
+        postgres: text,
+    };
+    let set: Vec<String> = conn.query(statement, &bound, |r| r.get("union_id")).await?;
     Ok(answers
         .iter()
         .map(|a| set.iter().any(|u| u == a.caller.as_str()))
         .collect())
 }
 
-/// The statement for 1, 2, 4 … `BATCH_MAX` callers: the event and its org,
-/// then each caller and their status. Each attendee row is found by its
+/// The statement for 1, 2, 4 … `BATCH_MAX` callers: the event, each caller
+/// and their status, then the event's org. Each attendee row is found by its
 /// whole key, and the event once by its id, so that PostgreSQL plans index
 /// lookups whatever its statistics say (an event's id alone would match all
 /// its attendees' rows).
 static STATEMENTS: LazyLock<Vec<String>> = LazyLock::new(|| {
     (0..=BATCH_MAX.trailing_zeros())
         .map(|k| {
-            let rows: Vec<String> = (0..1usize << k)
-                .map(|i| format!("(?1, ?{}, ?{})", 3 + 2 * i, 4 + 2 * i))
+            let size = 1usize << k;
+            let rows: Vec<String> = (0..size)
+                .map(|i| format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i))
                 .collect();
             format!(
                 "UPDATE attendees SET response_status = v.column3, changed = dingcal_seq()
                  FROM (VALUES {}) AS v
                  WHERE attendees.event_id = v.column1 AND attendees.union_id = v.column2
-                   AND EXISTS (SELECT 1 FROM events WHERE id = ?1 AND corp_id = ?2 AND deleted = FALSE)
+                   AND EXISTS (SELECT 1 FROM events WHERE id = $1 AND corp_id = ${} AND deleted = FALSE)
                  RETURNING attendees.union_id",
-                rows.join(", ")
+                rows.join(", "),
+                2 + 2 * size
             )
         })
         .collect()
@@ -340,7 +349,7 @@ mod tests {
     #[test]
     fn statements_come_in_powers_of_two_up_to_batch_max() {
         assert_eq!(STATEMENTS.len(), 7);
-        assert!(STATEMENTS[6].contains(&format!("?{}", 2 + 2 * BATCH_MAX)));
-        assert!(!STATEMENTS[6].contains(&format!("?{}", 3 + 2 * BATCH_MAX)));
+        assert!(STATEMENTS[6].contains(&format!("${}", 2 + 2 * BATCH_MAX)));
+        assert!(!STATEMENTS[6].contains(&format!("${}", 3 + 2 * BATCH_MAX)));
     }
 }

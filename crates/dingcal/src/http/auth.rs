@@ -1,0 +1,130 @@
+//! Who is calling: the access token of a request, checked against the
+//! store and the directory, the permission an operation needs, and whose
+//! calendar a path names for that caller.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use jiff::Timestamp;
+
+use super::AppState;
+use super::extract::{CalendarPath, ClientToken};
+use crate::directory::Grant;
+use crate::domain::{Permission, UnionId, check_calendar_id, time};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{IdempotencyKey, WriteMeta};
+
+/// Tokens already checked, with their expiry: a token never changes owner,
+/// so this only saves a read.
+#[derive(Default)]
+pub struct TokenCache(Mutex<HashMap<String, (Arc<Grant>, Timestamp)>>);
+
+impl AppState {
+    /// What an access token grants, if it is known and unexpired.
+    pub async fn authenticate(&self, token: &str) -> ApiResult<Arc<Grant>> {
+        let now = time::now();
+        let cached = self
+            .tokens
+            .0
+            .lock()
+            .expect("token cache poisoned")
+            .get(token)
+            .cloned();
+        if let Some((grant, expires)) = cached {
+            if expires > now {
+                return Ok(grant);
+            }
+        }
+        let record = self
+            .store
+            .token(token)
+            .await?
+            .filter(|r| r.expires_at > now)
+            .ok_or_else(ApiError::invalid_token)?;
+        let app = self
+            .directory
+            .app(&record.app_key)
+            .ok_or_else(ApiError::invalid_token)?;
+        let grant = Arc::new(Grant {
+            user: record.user,
+            ..app.grant.clone()
+        });
+        let mut cache = self.tokens.0.lock().expect("token cache poisoned");
+        cache.retain(|_, (_, exp)| *exp > now);
+        cache.insert(token.to_string(), (grant.clone(), record.expires_at));
+        Ok(grant)
+    }
+}
+
+/// Tells the access check what an operation needs.
+pub trait Scope {
+    const NEEDED: Permission;
+}
+
+pub struct Read;
+pub struct Write;
+pub struct ScheduleRead;
+
+impl Scope for Read {
+    const NEEDED: Permission = Permission::EventRead;
+}
+impl Scope for Write {
+    const NEEDED: Permission = Permission::EventWrite;
+}
+impl Scope for ScheduleRead {
+    const NEEDED: Permission = Permission::EventScheduleRead;
+}
+
+/// The checked access token of a request, holding the permission `P` names.
+pub struct Access<P> {
+    pub grant: Arc<Grant>,
+    scope: PhantomData<P>,
+}
+
+impl<P: Scope + Send> FromRequestParts<Arc<AppState>> for Access<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get("x-acs-dingtalk-access-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::missing_token)?;
+        let grant = state.authenticate(token).await?;
+        grant.require(P::NEEDED)?;
+        Ok(Access {
+            grant,
+            scope: PhantomData,
+        })
+    }
+}
+
+impl<P> Access<P> {
+    /// The user whose primary calendar the path names, within the token's org.
+    pub fn calendar_owner(&self, state: &AppState, path: &CalendarPath) -> ApiResult<UnionId> {
+        check_calendar_id(&path.calendar_id)?;
+        state.directory.member(&self.grant.corp_id, &path.user_id)
+    }
+
+    /// Who writes, as `caller`, now, under the request's x-client-token.
+    pub fn write_meta(&self, caller: UnionId, client_token: ClientToken) -> WriteMeta {
+        WriteMeta {
+            corp_id: self.grant.corp_id.clone(),
+            caller,
+            now: time::now(),
+            idempotency: client_token.token.map(|token| IdempotencyKey {
+                app_key: self.grant.app_key.clone(),
+                token,
+                request: client_token.request,
+            }),
+        }
+    }
+}

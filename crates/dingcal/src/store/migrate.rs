@@ -1,0 +1,35 @@
+//! The schema of each dialect, as numbered steps. A database records how
+//! many steps it has taken (SQLite in `PRAGMA user_version`, PostgreSQL in
+//! `dingcal_schema`); each backend applies the rest in one transaction.
+
+pub const SQLITE: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_series.sql"),
+    include_str!("../../migrations/sqlite/0003_responses.sql"),
+];
+
+pub const POSTGRES: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+
+/// The steps a database that has taken `applied` of `all` still lacks; a
+/// database a newer dingcal has migrated further is refused.
+pub fn pending<'a>(applied: usize, all: &'a [&'a str]) -> Result<&'a [&'a str], String> {
+    all.get(applied..).ok_or_else(|| {
+        format!(
+            "the database has schema version {applied}, newer than this dingcal's {}",
+            all.len()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_schema_is_refused_and_an_older_one_gets_the_rest() {
+        assert_eq!(pending(1, SQLITE).unwrap().len(), SQLITE.len() - 1);
+        assert!(pending(SQLITE.len(), SQLITE).unwrap().is_empty());
+        let err = pending(SQLITE.len() + 1, SQLITE).unwrap_err();
+        assert!(err.contains("newer than this dingcal"), "{err}");
+    }
+}

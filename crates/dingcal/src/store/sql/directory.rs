@@ -1,0 +1,127 @@
+//! The directory as rows: organisations, their users and their apps.
+
+use super::db::{Db, params, sql};
+use crate::directory::{App, DirectoryFile, Org, User};
+use crate::error::ApiResult;
+
+/// Upserts the organisations, users and apps of a directory file.
+pub async fn save(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
+    for org in &file.orgs {
+        conn.execute(
+            sql!(
+                "INSERT INTO orgs (corp_id, name) VALUES ($1, $2)
+                 ON CONFLICT (corp_id) DO UPDATE SET name = excluded.name"
+            ),
+            params![org.corp_id, org.name],
+        )
+        .await?;
+        for u in &org.users {
+            conn.execute(
+                sql!(
+                    "INSERT INTO users (union_id, corp_id, user_id, name, email) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (union_id) DO UPDATE SET corp_id = excluded.corp_id,
+                       user_id = excluded.user_id, name = excluded.name, email = excluded.email"
+                ),
+                params![u.union_id, org.corp_id, u.user_id, u.name, u.email],
+            )
+            .await?;
+        }
+        for a in &org.apps {
+            conn.execute(
+                sql!(
+                    "INSERT INTO apps (app_key, corp_id, app_secret, permissions) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (app_key) DO UPDATE SET corp_id = excluded.corp_id,
+                       app_secret = excluded.app_secret, permissions = excluded.permissions"
+                ),
+                params![
+                    a.app_key,
+                    org.corp_id,
+                    a.app_secret,
+                    serde_json::to_string(&a.permissions)?
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Saves `file` if the database holds no organisation yet; whether it did.
+/// Of nodes seeding an empty database at once, the one whose insert lands
+/// does it; the others wait for it, then find the row there.
+pub async fn seed(conn: &impl Db, file: &DirectoryFile) -> ApiResult<bool> {
+    let any = conn
+        .query_opt(sql!("SELECT corp_id FROM orgs LIMIT 1"), params![], |r| {
+            r.get::<String>("corp_id")
+        })
+        .await?;
+    let Some(first) = file.orgs.first() else {
+        return Ok(false);
+    };
+    let claimed = any.is_none()
+        && conn
+            .execute(
+                sql!(
+                    "INSERT INTO orgs (corp_id, name) VALUES ($1, $2) ON CONFLICT (corp_id) DO NOTHING"
+                ),
+                params![first.corp_id, first.name],
+            )
+            .await?
+            == 1;
+    if claimed {
+        save(conn, file).await?;
+    }
+    Ok(claimed)
+}
+
+/// The whole directory as stored.
+pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
+    let mut orgs: Vec<Org> = conn
+        .query(
+            sql!("SELECT corp_id, name FROM orgs ORDER BY corp_id"),
+            params![],
+            |r| {
+                Ok(Org {
+                    corp_id: r.get("corp_id")?,
+                    name: r.get("name")?,
+                    users: Vec::new(),
+                    apps: Vec::new(),
+                })
+            },
+        )
+        .await?;
+    for org in &mut orgs {
+        org.users = conn
+            .query(
+                sql!(
+                    "SELECT union_id, user_id, name, email FROM users WHERE corp_id = $1 ORDER BY union_id"
+                ),
+                params![org.corp_id],
+                |r| {
+                    Ok(User {
+                        union_id: r.get("union_id")?,
+                        user_id: r.get("user_id")?,
+                        name: r.get("name")?,
+                        email: r.get("email")?,
+                    })
+                },
+            )
+            .await?;
+        org.apps = conn
+            .query(
+                sql!(
+                    "SELECT app_key, app_secret, permissions FROM apps WHERE corp_id = $1 ORDER BY app_key"
+                ),
+                params![org.corp_id],
+                |r| {
+                    Ok(App {
+                        app_key: r.get("app_key")?,
+                        app_secret: r.get("app_secret")?,
+                        permissions: serde_json::from_str(&r.get::<String>("permissions")?)?,
+                    })
+                },
+            )
+            .await?;
+    }
+    Ok(DirectoryFile { orgs })
+}

@@ -1,0 +1,369 @@
+//! The store's logic, written once over [`db::Db`]: each operation is the
+//! statements it runs in one unit of work of whichever backend. One module
+//! per concern; this one maps the store's traits onto them.
+
+mod auth;
+mod calendar;
+pub mod db;
+mod directory;
+mod load;
+mod responses;
+mod schedule;
+mod series_cache;
+mod writes;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use self::db::{Backend, BoxFuture};
+use self::responses::{Answer, Responses};
+use self::series_cache::SeriesCache;
+use super::idempotency::{self, InFlight};
+use super::{
+    Busy, CalendarReads, DirectoryStore, EventWrites, IssuedToken, IssuedUserToken, ListChanges,
+    ListEvents, Listed, Outcome, Page, ScheduleReads, TokenRecord, TokenStore, UserGrant,
+    WriteMeta,
+};
+use crate::directory::DirectoryFile;
+use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
+use crate::domain::event::{Event, EventChanges, EventView};
+use crate::domain::time::Window;
+use crate::domain::{CorpId, EventId, UnionId};
+use crate::error::ApiResult;
+
+/// A store on a SQL backend.
+pub struct SqlStore<B> {
+    backend: Arc<B>,
+    series: Arc<SeriesCache>,
+    responses: Arc<Responses<B>>,
+    in_flight: InFlight,
+}
+
+impl<B: Backend> SqlStore<B> {
+    pub fn new(backend: B) -> SqlStore<B> {
+        let backend = Arc::new(backend);
+        SqlStore {
+            responses: Responses::new(&backend),
+            backend,
+            series: Arc::default(),
+            in_flight: InFlight::default(),
+        }
+    }
+
+    /// Runs a write under its x-client-token: refused while the token's
+    /// first request runs, its first answer replayed once that is recorded,
+    /// else `op` applied and its answer recorded in the same transaction.
+    async fn write_once<F>(&self, meta: WriteMeta, op: F) -> ApiResult<Outcome>
+    where
+        F: for<'c> FnOnce(&'c B::Conn, &'c WriteMeta) -> BoxFuture<'c, ApiResult<Outcome>>
+            + Send
+            + 'static,
+    {
+        let _held = self.in_flight.hold(meta.idempotency.as_ref())?;
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    let now = meta.now.as_second();
+                    if let Some(key) = &meta.idempotency {
+                        if let Some(replayed) = idempotency::replay(conn, key, now).await? {
+                            return Ok(replayed);
+                        }
+                    }
+                    let outcome = op(conn, &meta).await?;
+                    if let Some(key) = &meta.idempotency {
+                        idempotency::record(conn, key, now, &outcome).await?;
+                    }
+                    Ok(outcome)
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> DirectoryStore for SqlStore<B> {
+    async fn save_directory(&self, file: DirectoryFile) -> ApiResult<()> {
+        self.backend
+            .write(move |conn| Box::pin(async move { directory::save(conn, &file).await }))
+            .await
+    }
+
+    async fn seed_directory(&self, file: DirectoryFile) -> ApiResult<bool> {
+        self.backend
+            .write(move |conn| Box::pin(async move { directory::seed(conn, &file).await }))
+            .await
+    }
+
+    async fn load_directory(&self) -> ApiResult<DirectoryFile> {
+        self.backend
+            .read(|conn| Box::pin(directory::load(conn)))
+            .await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> TokenStore for SqlStore<B> {
+    async fn issue_token(&self, app_key: &str, now: Timestamp) -> ApiResult<IssuedToken> {
+        let app_key = app_key.to_string();
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move { auth::issue_token(conn, &app_key, now.as_second()).await })
+            })
+            .await
+    }
+
+    async fn token(&self, token: &str) -> ApiResult<Option<TokenRecord>> {
+        let token = token.to_string();
+        self.backend
+            .read(move |conn| Box::pin(async move { auth::token(conn, &token).await }))
+            .await
+    }
+
+    async fn issue_auth_code(
+        &self,
+        app_key: &str,
+        user: UnionId,
+        now: Timestamp,
+    ) -> ApiResult<String> {
+        let app_key = app_key.to_string();
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    auth::issue_auth_code(conn, &app_key, &user, now.as_second()).await
+                })
+            })
+            .await
+    }
+
+    async fn issue_user_token(
+        &self,
+        app_key: &str,
+        grant: UserGrant,
+        now: Timestamp,
+    ) -> ApiResult<Option<IssuedUserToken>> {
+        let app_key = app_key.to_string();
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    auth::issue_user_token(conn, &app_key, &grant, now.as_second()).await
+                })
+            })
+            .await
+    }
+
+    async fn purge_expired(&self, now: Timestamp) -> ApiResult<()> {
+        self.backend
+            .write(move |conn| Box::pin(auth::purge_expired(conn, now.as_second())))
+            .await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> EventWrites for SqlStore<B> {
+    async fn create_event(
+        &self,
+        meta: WriteMeta,
+        event: Event,
+        invitees: Vec<Invitee>,
+    ) -> ApiResult<Outcome> {
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(writes::create_event(conn, meta, event, invitees))
+        })
+        .await
+    }
+
+    async fn patch_event(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        changes: EventChanges,
+    ) -> ApiResult<Outcome> {
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(async move { writes::patch_event(conn, meta, &event_id, changes).await })
+        })
+        .await
+    }
+
+    async fn delete_event(&self, meta: WriteMeta, event_id: EventId) -> ApiResult<Outcome> {
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(async move { writes::delete_event(conn, meta, &event_id).await })
+        })
+        .await
+    }
+
+    async fn respond(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        status: ResponseStatus,
+    ) -> ApiResult<Outcome> {
+        // The common case is one statement on the caller's own attendee row,
+        // which carries the change for everyone's sync: responses to one
+        // event contend for nothing. Without an x-client-token to record
+        // beside it, it joins the responses being batched; when it changes
+        // nothing (an occurrence id, or no such attendee) the full write
+        // decides.
+        if meta.idempotency.is_none() {
+            let answer = Answer {
+                corp_id: meta.corp_id.clone(),
+                event_id: event_id.clone(),
+                caller: meta.caller.clone(),
+                status,
+            };
+            if self.responses.set(answer).await? {
+                return Ok(Outcome::Done);
+            }
+        }
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(async move { writes::respond(conn, meta, &event_id, status).await })
+        })
+        .await
+    }
+
+    async fn add_attendees(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        invitees: Vec<Invitee>,
+    ) -> ApiResult<Outcome> {
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(async move { writes::add_attendees(conn, meta, &event_id, invitees).await })
+        })
+        .await
+    }
+
+    async fn remove_attendees(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        ids: Vec<UnionId>,
+    ) -> ApiResult<Outcome> {
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(async move { writes::remove_attendees(conn, meta, &event_id, ids).await })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> CalendarReads for SqlStore<B> {
+    async fn get_event(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        max_attendees: usize,
+    ) -> ApiResult<EventView> {
+        self.backend
+            .read(move |conn| {
+                Box::pin(async move {
+                    calendar::get_event(conn, &corp_id, &caller, &event_id, max_attendees).await
+                })
+            })
+            .await
+    }
+
+    async fn list_events(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListEvents,
+    ) -> ApiResult<Page<Listed>> {
+        self.backend
+            .scan(move |conn| {
+                Box::pin(
+                    async move { calendar::list_events(conn, &corp_id, &caller, &query).await },
+                )
+            })
+            .await
+    }
+
+    async fn list_changes(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListChanges,
+    ) -> ApiResult<Page<Listed>> {
+        self.backend
+            .scan(move |conn| {
+                Box::pin(
+                    async move { calendar::list_changes(conn, &corp_id, &caller, &query).await },
+                )
+            })
+            .await
+    }
+
+    async fn list_instances(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        series_id: EventId,
+        query: ListEvents,
+    ) -> ApiResult<Page<EventView>> {
+        self.backend
+            .scan(move |conn| {
+                Box::pin(async move {
+                    calendar::list_instances(conn, &corp_id, &caller, &series_id, &query).await
+                })
+            })
+            .await
+    }
+
+    async fn list_view(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        query: ListEvents,
+    ) -> ApiResult<Page<EventView>> {
+        let cache = self.series.clone();
+        self.backend
+            .scan(move |conn| {
+                Box::pin(async move {
+                    calendar::list_view(conn, &cache, &corp_id, &caller, &query).await
+                })
+            })
+            .await
+    }
+
+    async fn list_attendees(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        after: Option<i64>,
+        limit: usize,
+    ) -> ApiResult<Page<Attendee>> {
+        self.backend
+            .read(move |conn| {
+                Box::pin(async move {
+                    calendar::list_attendees(conn, &corp_id, &caller, &event_id, after, limit).await
+                })
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl<B: Backend> ScheduleReads for SqlStore<B> {
+    async fn busy(
+        &self,
+        corp_id: CorpId,
+        users: Vec<UnionId>,
+        window: Window,
+    ) -> ApiResult<Vec<Vec<Busy>>> {
+        let cache = self.series.clone();
+        self.backend
+            .scan(move |conn| {
+                Box::pin(async move {
+                    let mut all = Vec::with_capacity(users.len());
+                    for user in &users {
+                        all.push(schedule::busy(conn, &cache, &corp_id, user, &window).await?);
+                    }
+                    Ok(all)
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,447 @@
+//! Every change to events, as the statements it runs inside its write's
+//! transaction. What a change may do is decided by `domain::policy`; this
+//! module reads and writes the rows.
+
+use super::db::{Db, params, sql};
+use super::load::{
+    OneInstance, StoredEvent, Target, attendee_of, attendees_page, exceptions_of, instance_view,
+    resolve, view, visible,
+};
+use super::responses::{Answer, set_responses};
+use crate::domain::attendee::{Invitee, ResponseStatus};
+use crate::domain::event::{Event, EventChanges};
+use crate::domain::limits::GET_EVENT_MAX_ATTENDEES;
+use crate::domain::policy::{self, Deletion, Invitation};
+use crate::domain::series::{InstanceId, Series};
+use crate::domain::{EventId, UnionId};
+use crate::error::{ApiError, ApiResult};
+use crate::store::stored::{encode_event, encode_exception};
+use crate::store::{Outcome, WriteMeta};
+
+/// How many attendees a write's answer shows: GetEvent's largest page.
+const ANSWER_ATTENDEES: usize = GET_EVENT_MAX_ATTENDEES as usize;
+
+pub async fn create_event(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event: Event,
+    invitees: Vec<Invitee>,
+) -> ApiResult<Outcome> {
+    let mut stored = StoredEvent {
+        event,
+        deleted: false,
+        attendee_count: 0,
+        next_position: 1,
+    };
+    let organizer = stored.event.organizer.clone();
+    let placed = extent(conn, &stored.event).await?;
+    insert_attendee(
+        conn,
+        &stored.event,
+        &placed,
+        0,
+        &Invitee {
+            id: organizer,
+            is_optional: false,
+        },
+        policy::ORGANIZER_RESPONSE,
+    )
+    .await?;
+    invite(conn, &mut stored, &invitees).await?;
+    save_event(conn, meta, &stored).await?;
+    answer(conn, stored.event).await
+}
+
+pub async fn patch_event(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event_id: &EventId,
+    changes: EventChanges,
+) -> ApiResult<Outcome> {
+    lock_target(conn, event_id).await?;
+    match resolve(conn, &meta.corp_id, &meta.caller, event_id).await? {
+        Target::Instance(mut one) => {
+            policy::may_change(&one.me)?;
+            policy::check_occurrence_changes(&changes)?;
+            let mut event = one.instance.event.clone();
+            changes.apply(&mut event, meta.now)?;
+            one.exception.event = Some(event.clone());
+            one.instance.event = event;
+            save_exception(conn, &one).await?;
+            one.master.event.updated = meta.now;
+            save_event(conn, meta, &one.master).await?;
+            let view = instance_view(conn, &one, ANSWER_ATTENDEES).await?;
+            Ok(Outcome::Event(Box::new(view)))
+        }
+        Target::Event(mut stored, me) => {
+            policy::may_change(&me)?;
+            let before = stored.event.clone();
+            let replacement = changes.attendees.clone();
+            changes.apply(&mut stored.event, meta.now)?;
+            if policy::drops_exceptions(&before, &stored.event) {
+                conn.execute(
+                    sql!("DELETE FROM exceptions WHERE series_id = $1"),
+                    params![event_id.as_str()],
+                )
+                .await?;
+                place_attendees(conn, &stored.event).await?;
+            }
+            if let Some(list) = replacement {
+                let current = attendees_page(conn, event_id, -1, usize::MAX).await?;
+                let leaving = policy::leaving(current.iter().map(|(_, a)| a), &list);
+                uninvite(conn, &mut stored, &leaving).await?;
+                invite(conn, &mut stored, &list).await?;
+            }
+            save_event(conn, meta, &stored).await?;
+            answer(conn, stored.event).await
+        }
+    }
+}
+
+pub async fn delete_event(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event_id: &EventId,
+) -> ApiResult<Outcome> {
+    lock_target(conn, event_id).await?;
+    match resolve(conn, &meta.corp_id, &meta.caller, event_id).await? {
+        Target::Instance(mut one) => {
+            match policy::deletion(&one.me) {
+                Deletion::Cancel => {
+                    one.exception.cancelled = true;
+                    one.exception.event = None;
+                }
+                Deletion::Leave => {
+                    one.exception
+                        .responses
+                        .insert(one.me.id.clone(), policy::LEFT_OCCURRENCE);
+                }
+            }
+            save_exception(conn, &one).await?;
+            save_event(conn, meta, &one.master).await?;
+        }
+        Target::Event(mut stored, me) => {
+            match policy::deletion(&me) {
+                Deletion::Cancel => stored.deleted = true,
+                Deletion::Leave => {
+                    uninvite(conn, &mut stored, std::slice::from_ref(&me.id)).await?;
+                }
+            }
+            save_event(conn, meta, &stored).await?;
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+/// RespondEvent as a transaction of its own: the caller's row of an event,
+/// else their answer to one occurrence of a series.
+pub async fn respond(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event_id: &EventId,
+    status: ResponseStatus,
+) -> ApiResult<Outcome> {
+    let answer = Answer {
+        corp_id: meta.corp_id.clone(),
+        event_id: event_id.clone(),
+        caller: meta.caller.clone(),
+        status,
+    };
+    if set_responses(conn, std::slice::from_ref(&answer)).await?[0] {
+        return Ok(Outcome::Done);
+    }
+    let exists = conn
+        .query_opt(
+            sql!("SELECT id FROM events WHERE id = $1"),
+            params![event_id.as_str()],
+            |r| r.get::<String>("id"),
+        )
+        .await?;
+    if exists.is_some() {
+        return Err(ApiError::event_not_found());
+    }
+    lock_target(conn, event_id).await?;
+    let Target::Instance(mut one) = resolve(conn, &meta.corp_id, &meta.caller, event_id).await?
+    else {
+        return Err(ApiError::event_not_found());
+    };
+    one.exception.responses.insert(one.me.id.clone(), status);
+    save_exception(conn, &one).await?;
+    save_event(conn, meta, &one.master).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn add_attendees(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event_id: &EventId,
+    invitees: Vec<Invitee>,
+) -> ApiResult<Outcome> {
+    let mut stored = organized(conn, meta, event_id).await?;
+    invite(conn, &mut stored, &invitees).await?;
+    stored.event.updated = meta.now;
+    save_event(conn, meta, &stored).await?;
+    Ok(Outcome::Done)
+}
+
+pub async fn remove_attendees(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event_id: &EventId,
+    ids: Vec<UnionId>,
+) -> ApiResult<Outcome> {
+    let mut stored = organized(conn, meta, event_id).await?;
+    policy::check_removal(&stored.event.organizer, &ids)?;
+    uninvite(conn, &mut stored, &ids).await?;
+    stored.event.updated = meta.now;
+    save_event(conn, meta, &stored).await?;
+    Ok(Outcome::Done)
+}
+
+/// A write's answer: the event as it now stands.
+async fn answer(conn: &impl Db, event: Event) -> ApiResult<Outcome> {
+    Ok(Outcome::Event(Box::new(
+        view(conn, event, ANSWER_ATTENDEES).await?,
+    )))
+}
+
+/// The event, locked, if the caller may change it.
+async fn organized(conn: &impl Db, meta: &WriteMeta, id: &EventId) -> ApiResult<StoredEvent> {
+    conn.lock_event(id).await?;
+    let (stored, me) = visible(conn, &meta.corp_id, &meta.caller, id).await?;
+    policy::may_change(&me)?;
+    Ok(stored)
+}
+
+/// Holds the event an id names against other writers: the event itself,
+/// and the series if the id also reads as one of its occurrences (a plain
+/// id can look like one).
+async fn lock_target(conn: &impl Db, id: &EventId) -> ApiResult<()> {
+    conn.lock_event(id).await?;
+    match InstanceId::parse(id) {
+        Some(key) => conn.lock_event(&key.master).await,
+        None => Ok(()),
+    }
+}
+
+/// Where an event stands in listings: its start key, whether it masters a
+/// series, and the span of all its occurrences, moved ones included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Extent {
+    start_key: i64,
+    end_key: i64,
+    recurring: bool,
+    series_start_key: i64,
+    series_end_key: i64,
+}
+
+async fn extent(conn: &impl Db, event: &Event) -> ApiResult<Extent> {
+    let (start_key, end_key) = event.when.keys();
+    let Some(series) = Series::of(event)? else {
+        return Ok(Extent {
+            start_key,
+            end_key,
+            recurring: false,
+            series_start_key: start_key,
+            series_end_key: end_key,
+        });
+    };
+    let (mut lo, mut hi) = (start_key, series.last_end_key());
+    for moved in exceptions_of(conn, &event.id)
+        .await?
+        .values()
+        .filter_map(|x| x.event.as_ref())
+    {
+        let (s, e) = moved.when.keys();
+        lo = lo.min(s);
+        hi = hi.max(e);
+    }
+    Ok(Extent {
+        start_key,
+        end_key,
+        recurring: true,
+        series_start_key: lo,
+        series_end_key: hi,
+    })
+}
+
+/// Saves the event, stamped with this write's change number.
+async fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent) -> ApiResult<()> {
+    let e = &stored.event;
+    let p = extent(conn, e).await?;
+    conn.execute(
+        sql!(
+            "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count,
+               next_position, deleted, seq, body, recurring, series_start_key, series_end_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, dingcal_seq(), $10, $11, $12, $13)
+             ON CONFLICT (id) DO UPDATE SET all_day = excluded.all_day, start_key = excluded.start_key,
+               end_key = excluded.end_key, attendee_count = excluded.attendee_count,
+               next_position = excluded.next_position, deleted = excluded.deleted, seq = excluded.seq,
+               body = excluded.body, recurring = excluded.recurring,
+               series_start_key = excluded.series_start_key, series_end_key = excluded.series_end_key"
+        ),
+        params![
+            e.id.as_str(),
+            meta.corp_id.as_str(),
+            e.organizer.as_str(),
+            e.when.is_all_day(),
+            p.start_key,
+            p.end_key,
+            stored.attendee_count,
+            stored.next_position,
+            stored.deleted,
+            encode_event(e)?,
+            p.recurring,
+            p.series_start_key,
+            p.series_end_key,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Copies the event's placement onto its attendee rows, after its time or
+/// recurrence changed.
+async fn place_attendees(conn: &impl Db, event: &Event) -> ApiResult<()> {
+    let p = extent(conn, event).await?;
+    conn.execute(
+        sql!(
+            "UPDATE attendees SET all_day = $1, start_key = $2, recurring = $3, series_start_key = $4,
+               series_end_key = $5
+             WHERE event_id = $6"
+        ),
+        params![
+            event.when.is_all_day(),
+            p.start_key,
+            p.recurring,
+            p.series_start_key,
+            p.series_end_key,
+            event.id.as_str(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn insert_attendee(
+    conn: &impl Db,
+    event: &Event,
+    p: &Extent,
+    position: i64,
+    invitee: &Invitee,
+    status: ResponseStatus,
+) -> ApiResult<()> {
+    conn.execute(
+        sql!(
+            "INSERT INTO attendees (event_id, union_id, position, is_optional, is_organizer,
+               response_status, all_day, start_key, recurring, series_start_key, series_end_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ),
+        params![
+            event.id.as_str(),
+            invitee.id.as_str(),
+            position,
+            invitee.is_optional,
+            invitee.id == event.organizer,
+            status.as_str(),
+            event.when.is_all_day(),
+            p.start_key,
+            p.recurring,
+            p.series_start_key,
+            p.series_end_key,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Invites those not yet on the event and sets `isOptional` anew for those
+/// who are (see `policy::invitation`); the event keeps its bound of 5,000.
+async fn invite(conn: &impl Db, stored: &mut StoredEvent, invitees: &[Invitee]) -> ApiResult<()> {
+    let mut new = Vec::new();
+    for invitee in invitees {
+        let current = attendee_of(conn, &stored.event.id, &invitee.id).await?;
+        match policy::invitation(&stored.event.organizer, invitee, current.as_ref()) {
+            Invitation::New => new.push(invitee),
+            Invitation::Optional(is_optional) => {
+                conn.execute(
+                    sql!(
+                        "UPDATE attendees SET is_optional = $1 WHERE event_id = $2 AND union_id = $3"
+                    ),
+                    params![is_optional, stored.event.id.as_str(), invitee.id.as_str()],
+                )
+                .await?;
+            }
+            Invitation::Organizer | Invitation::Unchanged => {}
+        }
+    }
+    policy::check_event_total(stored.attendee_count as usize + new.len())?;
+    let p = extent(conn, &stored.event).await?;
+    for invitee in new {
+        conn.execute(
+            sql!("DELETE FROM removals WHERE union_id = $1 AND event_id = $2"),
+            params![invitee.id.as_str(), stored.event.id.as_str()],
+        )
+        .await?;
+        insert_attendee(
+            conn,
+            &stored.event,
+            &p,
+            stored.next_position,
+            invitee,
+            ResponseStatus::NeedsAction,
+        )
+        .await?;
+        stored.next_position += 1;
+        stored.attendee_count += 1;
+    }
+    Ok(())
+}
+
+/// Takes attendees off the event, leaving each a removal for their sync.
+async fn uninvite(conn: &impl Db, stored: &mut StoredEvent, ids: &[UnionId]) -> ApiResult<()> {
+    for id in ids {
+        let removed = conn
+            .execute(
+                sql!(
+                    "DELETE FROM attendees WHERE event_id = $1 AND union_id = $2 AND is_organizer = FALSE"
+                ),
+                params![stored.event.id.as_str(), id.as_str()],
+            )
+            .await?;
+        if removed > 0 {
+            conn.execute(
+                sql!(
+                    "INSERT INTO removals (union_id, event_id, seq) VALUES ($1, $2, dingcal_seq())
+                     ON CONFLICT (union_id, event_id) DO UPDATE SET seq = excluded.seq"
+                ),
+                params![id.as_str(), stored.event.id.as_str()],
+            )
+            .await?;
+        }
+        stored.attendee_count -= removed as i64;
+    }
+    Ok(())
+}
+
+/// Stores an occurrence's exception; when it moves the occurrence outside
+/// the series' span, the span on every attendee row grows with it.
+async fn save_exception(conn: &impl Db, one: &OneInstance) -> ApiResult<()> {
+    let before = extent(conn, &one.master.event).await?;
+    conn.execute(
+        sql!(
+            "INSERT INTO exceptions (series_id, origin_key, body) VALUES ($1, $2, $3)
+             ON CONFLICT (series_id, origin_key) DO UPDATE SET body = excluded.body"
+        ),
+        params![
+            one.master.event.id.as_str(),
+            one.instance.origin.key(),
+            encode_exception(&one.exception)?
+        ],
+    )
+    .await?;
+    if extent(conn, &one.master.event).await? != before {
+        place_attendees(conn, &one.master.event).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! The domain's values as answers: events as the caller sees them, their
+//! times in the event's own zone, and pages of them.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::directory::Directory;
+use crate::domain::UnionId;
+use crate::domain::attendee::{Attendee, ResponseStatus};
+use crate::domain::event::{EventView, Recurrence};
+use crate::domain::series::Origin;
+use crate::domain::time::When;
+use crate::wire::event::{
+    AttendeeBody, CardInstanceBody, CategoryBody, EventBody, EventConfigBody, EventListBody,
+    EventTime, LocationBody, OnlineMeetingBody, PatternBody, RangeBody, RecurrenceBody,
+    ReminderBody, RichTextBody, UiConfigBody,
+};
+
+/// An event in a listing, and whether it is cancelled for the caller.
+pub struct Listed<'a> {
+    pub view: &'a EventView,
+    pub cancelled: bool,
+}
+
+pub fn attendee_body(directory: &Directory, a: &Attendee, caller: &UnionId) -> AttendeeBody {
+    AttendeeBody {
+        display_name: directory.display_name(&a.id),
+        response_status: a.response_status.as_str(),
+        is_self: &a.id == caller,
+        is_optional: Some(a.is_optional),
+        id: a.id.0.clone(),
+    }
+}
+
+/// An event as `caller` sees it.
+pub fn event_body(
+    directory: &Directory,
+    view: &EventView,
+    caller: &UnionId,
+    cancelled: bool,
+) -> EventBody {
+    let e = &view.event;
+    let (start, end) = event_times(&e.when);
+    let organizer_status = view
+        .attendees
+        .iter()
+        .find(|a| a.is_organizer)
+        .map_or(ResponseStatus::Accepted, |a| a.response_status);
+    EventBody {
+        id: e.id.0.clone(),
+        summary: e.summary.clone(),
+        description: e.description.clone(),
+        start,
+        end,
+        is_all_day: e.when.is_all_day(),
+        recurrence: e.recurrence.as_ref().map(recurrence_body),
+        attendees: view
+            .attendees
+            .iter()
+            .map(|a| attendee_body(directory, a, caller))
+            .collect(),
+        organizer: AttendeeBody {
+            id: e.organizer.0.clone(),
+            display_name: directory.display_name(&e.organizer),
+            response_status: organizer_status.as_str(),
+            is_self: &e.organizer == caller,
+            is_optional: None,
+        },
+        location: e.location.as_ref().map(|l| LocationBody {
+            display_name: l.display_name.clone(),
+        }),
+        reminders: e
+            .effective_reminders()
+            .iter()
+            .map(|r| ReminderBody {
+                method: "dingtalk",
+                minutes: r.minutes.to_string(),
+            })
+            .collect(),
+        online_meeting_info: e.online_meeting.as_ref().map(|m| OnlineMeetingBody {
+            kind: "dingtalk",
+            conference_id: m.conference_id.clone(),
+            url: m.url.clone(),
+        }),
+        rich_text_description: e.rich_text.as_ref().map(|r| RichTextBody {
+            text: r.text.clone(),
+        }),
+        ui_configs: e
+            .ui_configs
+            .iter()
+            .map(|c| UiConfigBody {
+                ui_name: Some(c.ui_name.clone()),
+                ui_status: Some(c.ui_status.clone()),
+            })
+            .collect(),
+        categories: e
+            .categories
+            .iter()
+            .map(|c| CategoryBody {
+                category_id: c.category_id.clone(),
+                display_name: c.display_name.clone(),
+            })
+            .collect(),
+        extra: e.extra.clone(),
+        free_busy_status: e.free_busy_status.clone(),
+        card_instances: e
+            .card_instances
+            .iter()
+            .map(|c| CardInstanceBody {
+                out_track_id: c.out_track_id.clone(),
+                scenario: c.scenario.clone(),
+            })
+            .collect(),
+        event_config: e.event_config.as_ref().map(|c| EventConfigBody {
+            allow_attendee_add_conference: c.allow_attendee_add_conference,
+            allow_attendee_add_participants: c.allow_attendee_add_participants,
+            allow_attendee_create_comment: c.allow_attendee_create_comment,
+        }),
+        series_master_id: view.series.as_ref().map(|(id, _)| id.0.clone()),
+        origin_start: view
+            .series
+            .as_ref()
+            .map(|(_, origin)| origin_time(*origin, &e.when)),
+        status: if cancelled { "cancelled" } else { "confirmed" },
+        create_time: format_instant(e.created),
+        update_time: format_instant(e.updated),
+    }
+}
+
+/// A page of events, each as the caller sees it.
+pub fn event_list_body<'a>(
+    directory: &Directory,
+    events: impl IntoIterator<Item = Listed<'a>>,
+    caller: &UnionId,
+    next_token: Option<String>,
+    sync_token: Option<String>,
+) -> EventListBody {
+    EventListBody {
+        events: events
+            .into_iter()
+            .map(|l| event_body(directory, l.view, caller, l.cancelled))
+            .collect(),
+        next_token,
+        sync_token,
+    }
+}
+
+fn recurrence_body(r: &Recurrence) -> RecurrenceBody {
+    RecurrenceBody {
+        pattern: r.pattern.as_ref().map(|p| PatternBody {
+            kind: p.kind.clone(),
+            day_of_month: p.day_of_month,
+            days_of_week: p.days_of_week.clone(),
+            first_day_of_week: p.first_day_of_week.clone(),
+            index: p.index.clone(),
+            interval: p.interval,
+        }),
+        range: r.range.as_ref().map(|r| RangeBody {
+            kind: r.kind.clone(),
+            end_date: r.end_date.clone(),
+            number_of_occurrences: r.number_of_occurrences,
+        }),
+    }
+}
+
+/// `start` and `end` as the wire shows them: dates for an all-day event; a
+/// timed event's instants in its own zone's offset, with the zone's name.
+pub fn event_times(when: &When) -> (EventTime, EventTime) {
+    match when {
+        When::AllDay { start, end } => (date_time(*start), date_time(*end)),
+        When::Timed {
+            start,
+            end,
+            time_zone,
+        } => {
+            let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+            let at = |t: Timestamp| EventTime {
+                date: None,
+                date_time: Some(in_zone(t, &zone)),
+                time_zone: Some(time_zone.clone()),
+            };
+            (at(*start), at(*end))
+        }
+    }
+}
+
+/// An occurrence's original start: a date for an all-day series, else the
+/// instant in the series' zone (without the zone's name).
+fn origin_time(origin: Origin, when: &When) -> EventTime {
+    match origin {
+        Origin::Date(d) => date_time(d),
+        Origin::Instant(t) => {
+            let zone = match when {
+                When::Timed { time_zone, .. } => TimeZone::get(time_zone).unwrap_or(TimeZone::UTC),
+                When::AllDay { .. } => TimeZone::UTC,
+            };
+            EventTime {
+                date: None,
+                date_time: Some(in_zone(t, &zone)),
+                time_zone: None,
+            }
+        }
+    }
+}
+
+/// createTime and updateTime: UTC, whole seconds.
+pub fn format_instant(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn date_time(date: jiff::civil::Date) -> EventTime {
+    EventTime {
+        date: Some(date.strftime("%Y-%m-%d").to_string()),
+        date_time: None,
+        time_zone: None,
+    }
+}
+
+/// An instant with the offset `zone` has then.
+fn in_zone(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::TimeSpec;
+
+    #[test]
+    fn timed_event_answers_in_its_own_zone() {
+        let at = |dt| TimeSpec::parse("start", None, Some(dt), Some("America/New_York")).unwrap();
+        let when =
+            When::combine(at("2026-07-01T12:00:00Z"), at("2026-07-01T13:00:00Z"), None).unwrap();
+        let (start, _) = event_times(&when);
+        assert_eq!(
+            start.date_time.as_deref(),
+            Some("2026-07-01T08:00:00-04:00")
+        );
+        assert_eq!(start.time_zone.as_deref(), Some("America/New_York"));
+    }
+}

@@ -1,21 +1,17 @@
 //! How errors leave: `{code, message, requestid}` with the error's status,
 //! and the request id on every answer.
 
-use std::time::Duration;
-
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tracing::Instrument;
+use tower_http::request_id::{MakeRequestId, RequestId};
 
 use crate::domain::limits::BODY_MAX_BYTES;
 use crate::error::ApiError;
 
-pub const REQUEST_ID_HEADER: &str = "x-acs-request-id";
-/// The longest a request may take (dingcal's choice).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-acs-request-id");
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -33,8 +29,8 @@ struct AccessDeniedDetail<'a> {
 }
 
 impl IntoResponse for ApiError {
-    /// The body is written by [`request_context`], which knows the request
-    /// id; the error rides along in the response's extensions until then.
+    /// The body is written by [`shape_errors`], which knows the request id;
+    /// the error rides along in the response's extensions until then.
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.status as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -44,101 +40,89 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn new_request_id() -> String {
-    let n: u128 = rand::random();
-    let hex = format!("{n:032X}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+/// Request ids in the shape of the real service's: 32 hex digits grouped
+/// as a UUID.
+#[derive(Clone, Copy, Default)]
+pub struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let hex = format!("{:032X}", rand::random::<u128>());
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
 }
 
-/// Gives each request an id, a tracing span and a time limit, and writes
-/// every error answer in the API's shape.
-pub async fn request_context(request: Request, next: Next) -> Response {
-    let request_id = new_request_id();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let span = tracing::debug_span!("request", method = %request.method(), %route, %request_id);
-    let mut response = match buffer_body(request).await {
-        Ok((_, true)) => {
-            ApiError::invalid_parameter("Text may not contain the NUL character").into_response()
-        }
-        Ok((request, false)) => {
-            match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request).instrument(span)).await {
-                Ok(response) => response,
-                Err(_) => ApiError::timeout().into_response(),
-            }
-        }
-        Err(mut refused) => {
-            // The rest of the body is still on the wire: this connection
-            // cannot carry another request, and the client must know.
-            refused
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            refused
-        }
-    };
-    let error = response.extensions_mut().remove::<ApiError>();
-    let error = match error {
-        Some(e) => Some(e),
+/// Writes every error answer in the API's shape, with the request id the
+/// layers inside gave the answer. A request id the client sent is dropped:
+/// ids are the server's own.
+pub async fn shape_errors(mut request: Request, next: Next) -> Response {
+    request.headers_mut().remove(REQUEST_ID_HEADER);
+    let mut response = next.run(request).await;
+    let error = match response.extensions_mut().remove::<ApiError>() {
+        Some(e) => e,
         // Whatever else failed (a layer's own refusal) still answers in shape.
         None if response.status().is_client_error() || response.status().is_server_error() => {
-            Some(fallback_error(response.status()))
+            fallback_error(response.status())
         }
-        None => None,
+        None => return response,
     };
-    if let Some(error) = error {
-        let body = ErrorBody {
-            code: error.code,
-            message: &error.message,
-            requestid: &request_id,
-            accessdenieddetail: (!error.required_scopes.is_empty()).then_some(AccessDeniedDetail {
-                required_scopes: &error.required_scopes,
-            }),
-        };
-        let bytes = serde_json::to_vec(&body).unwrap_or_default();
-        *response.body_mut() = axum::body::Body::from(bytes);
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response.headers_mut().remove(header::CONTENT_LENGTH);
-    }
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
-    }
+    let request_id = response
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let body = ErrorBody {
+        code: error.code,
+        message: &error.message,
+        requestid: request_id,
+        accessdenieddetail: (!error.required_scopes.is_empty()).then_some(AccessDeniedDetail {
+            required_scopes: &error.required_scopes,
+        }),
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    *response.body_mut() = axum::body::Body::from(bytes);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response.headers_mut().remove(header::CONTENT_LENGTH);
     response
 }
 
 /// Reads the whole body before any handler runs, so that a request refused
-/// early (a bad token, say) leaves nothing unread on a keep-alive connection:
-/// an unread body makes the server drop the connection without warning.
-/// The request with its body read, and whether its path, query or body
-/// carries a NUL character: PostgreSQL's text cannot hold one, so it is
-/// refused on either backend, alike.
-async fn buffer_body(request: Request) -> Result<(Request, bool), Response> {
+/// early (a bad token, say) leaves nothing unread on a keep-alive
+/// connection: an unread body makes the server drop the connection without
+/// warning. A path, query or body carrying a NUL character is refused:
+/// PostgreSQL's text cannot hold one, so it is refused on either backend,
+/// alike.
+pub async fn read_body(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, BODY_MAX_BYTES).await {
-        Ok(bytes) => {
-            let uri = parts.uri.to_string().to_ascii_lowercase();
-            let nul = uri.contains("%00")
-                || bytes.contains(&0)
-                || bytes.windows(6).any(|w| w == b"\\u0000");
-            Ok((
-                Request::from_parts(parts, axum::body::Body::from(bytes)),
-                nul,
-            ))
-        }
-        Err(_) => Err(ApiError::body_too_large().into_response()),
+    let Ok(bytes) = axum::body::to_bytes(body, BODY_MAX_BYTES).await else {
+        // The rest of the body is still on the wire: this connection cannot
+        // carry another request, and the client must know.
+        let mut refused = ApiError::body_too_large().into_response();
+        refused
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return refused;
+    };
+    let nul = parts.uri.to_string().to_ascii_lowercase().contains("%00")
+        || bytes.contains(&0)
+        || bytes.windows(6).any(|w| w == b"\\u0000");
+    if nul {
+        return ApiError::invalid_parameter("Text may not contain the NUL character")
+            .into_response();
     }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
 }
 
 fn fallback_error(status: StatusCode) -> ApiError {
@@ -146,6 +130,8 @@ fn fallback_error(status: StatusCode) -> ApiError {
         404 => ApiError::no_route(),
         405 => ApiError::method_not_allowed(),
         413 => ApiError::body_too_large(),
+        // The time limit's own answer (see `app`).
+        503 => ApiError::timeout(),
         s if s < 500 => ApiError::invalid_parameter(format!("The request was refused ({status})")),
         _ => ApiError::internal(format!("unexpected status {status}")),
     }

@@ -15,15 +15,25 @@ mod schedule;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
+use axum::http::StatusCode;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::{Level, Span};
 
 use crate::directory::Directory;
 use crate::store::Store;
 use auth::TokenCache;
+
+/// The longest a request may take, reading its body included (dingcal's
+/// choice).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -52,10 +62,44 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(schedule::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(axum::middleware::from_fn(error::request_context))
-        // request_context already holds bodies to their limit.
+        // Layers, innermost first: the body read whole (read_body holds it
+        // to its limit), the time limit (which covers reading the body), a
+        // span per request, the request id, and errors in the API's shape.
+        .layer(axum::middleware::from_fn(error::read_body))
         .layer(DefaultBodyLimit::disable())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(error::REQUEST_ID_HEADER))
+        .layer(SetRequestIdLayer::new(
+            error::REQUEST_ID_HEADER,
+            error::NewRequestId,
+        ))
+        .layer(axum::middleware::from_fn(error::shape_errors))
         .with_state(state)
+}
+
+/// A request's span: its method, matched route and id. At debug level, so
+/// that it costs nothing unless asked for (`DINGCAL_LOG=debug`).
+fn request_span(request: &axum::extract::Request) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get(error::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::debug_span!("request", method = %request.method(), route, request_id)
 }
 
 async fn healthz() -> &'static str {

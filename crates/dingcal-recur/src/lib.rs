@@ -1,5 +1,9 @@
-//! DingTalk recurrence patterns, the RFC 5545 rules they stand for, and
-//! their occurrences.
+//! DingTalk recurrence patterns and their occurrences.
+//!
+//! Each pattern stands for an RFC 5545 RRULE and expands as RFC 5545 expands
+//! that rule; the crate writes no RFC 5545 text itself. `tests/against_rrule.rs`
+//! writes the RRULE of every kind of rule and checks the expansion against the
+//! `rrule` crate.
 //!
 //! A [`Rule`] can only be built valid, and only a valid rule expands. The
 //! expansion is lazy, can start at any date without walking from the first
@@ -12,8 +16,6 @@
 //! gap) is read with the offset before the gap, so 02:30 becomes 03:30; a time
 //! that occurs twice (the autumn fold) is the first of the two. That is
 //! RFC 5545's rule (section 3.3.5).
-
-use std::fmt::Write as _;
 
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
@@ -150,51 +152,9 @@ impl Rule {
         self.range
     }
 
-    /// The RFC 5545 RRULE value (without the `RRULE:` name). UNTIL is the end
-    /// date as a floating date; a timed series' exporter adds the time.
-    pub fn to_rrule(&self) -> String {
-        let mut out = String::new();
-        let freq = match self.pattern {
-            Pattern::Daily => "DAILY",
-            Pattern::Weekly { .. } => "WEEKLY",
-            Pattern::AbsoluteMonthly { .. } | Pattern::RelativeMonthly { .. } => "MONTHLY",
-            Pattern::AbsoluteYearly => "YEARLY",
-        };
-        let _ = write!(out, "FREQ={freq}");
-        if self.interval != 1 {
-            let _ = write!(out, ";INTERVAL={}", self.interval);
-        }
-        match self.pattern {
-            Pattern::Weekly { days, week_start } => {
-                let _ = write!(
-                    out,
-                    ";BYDAY={};WKST={}",
-                    byday(days, week_start, None),
-                    ical_day(week_start)
-                );
-            }
-            Pattern::AbsoluteMonthly { day } => {
-                let _ = write!(out, ";BYMONTHDAY={day}");
-            }
-            Pattern::RelativeMonthly { index, days } => {
-                let _ = write!(
-                    out,
-                    ";BYDAY={}",
-                    byday(days, Weekday::Sunday, Some(index.nth()))
-                );
-            }
-            Pattern::Daily | Pattern::AbsoluteYearly => {}
-        }
-        match self.range {
-            Range::NoEnd => {}
-            Range::EndDate(end) => {
-                let _ = write!(out, ";UNTIL={}", end.strftime("%Y%m%d"));
-            }
-            Range::Numbered(n) => {
-                let _ = write!(out, ";COUNT={n}");
-            }
-        }
-        out
+    /// Every how many days, weeks, months or years the pattern repeats.
+    pub fn interval(&self) -> u32 {
+        self.interval
     }
 
     /// Occurrence dates of a series starting on `start`, in order.
@@ -292,21 +252,6 @@ impl Rule {
         }
         Some(n)
     }
-}
-
-fn ical_day(day: Weekday) -> &'static str {
-    ["SU", "MO", "TU", "WE", "TH", "FR", "SA"][day.to_sunday_zero_offset() as usize]
-}
-
-fn byday(days: Weekdays, first: Weekday, nth: Option<i8>) -> String {
-    let parts: Vec<String> = days
-        .from(first)
-        .map(|d| match nth {
-            Some(n) => format!("{n}{}", ical_day(d)),
-            None => ical_day(d).to_string(),
-        })
-        .collect();
-    parts.join(",")
 }
 
 fn days_between(a: Date, b: Date) -> i64 {
@@ -425,36 +370,6 @@ pub fn occurrences<'a>(
 mod tests {
     use super::*;
     use jiff::civil::date;
-
-    #[test]
-    fn rrule_strings() {
-        let weekly = Rule::new(
-            Pattern::Weekly {
-                days: Weekdays::new([Weekday::Friday, Weekday::Monday]),
-                week_start: Weekday::Monday,
-            },
-            2,
-            Range::Numbered(10),
-        )
-        .unwrap();
-        assert_eq!(
-            weekly.to_rrule(),
-            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;WKST=MO;COUNT=10"
-        );
-        let last_friday = Rule::new(
-            Pattern::RelativeMonthly {
-                index: Index::Last,
-                days: Weekdays::new([Weekday::Friday]),
-            },
-            1,
-            Range::EndDate(date(2027, 6, 30)),
-        )
-        .unwrap();
-        assert_eq!(
-            last_friday.to_rrule(),
-            "FREQ=MONTHLY;BYDAY=-1FR;UNTIL=20270630"
-        );
-    }
 
     #[test]
     fn invalid_rules_cannot_be_built() {

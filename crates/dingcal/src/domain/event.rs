@@ -4,6 +4,7 @@
 //! what the client sent.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -117,7 +118,7 @@ impl Event {
 /// An event with (some of) its attendees: what reads and writes answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventView {
-    pub event: Event,
+    pub event: Arc<Event>,
     pub attendees: Vec<Attendee>,
     /// For an occurrence of a series: the series and its original start.
     pub series: Option<(EventId, Origin)>,

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post};
-use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
+use super::answer::JsonAnswer;
 use super::auth::{Access, Read, Write};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use crate::domain::attendee::parse_ids;

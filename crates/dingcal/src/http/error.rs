@@ -47,16 +47,16 @@ pub struct NewRequestId;
 
 impl MakeRequestId for NewRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let hex = format!("{:032X}", rand::random::<u128>());
-        let id = format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        );
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut bits: u128 = rand::random();
+        let mut id = [b'-'; 36];
+        for (i, slot) in id.iter_mut().enumerate().rev() {
+            if ![8, 13, 18, 23].contains(&i) {
+                *slot = HEX[(bits & 0xF) as usize];
+                bits >>= 4;
+            }
+        }
+        HeaderValue::from_bytes(&id).ok().map(RequestId::new)
     }
 }
 

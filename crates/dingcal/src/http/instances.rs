@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
+use super::answer::JsonAnswer;
 use super::auth::{Access, Read};
 use super::events::list_body;
 use super::extract::{CalendarPath, Query};

@@ -2,6 +2,7 @@
 //! module per resource holds its routes and handlers; `auth` says who is
 //! calling, `extract` and `query` read requests, `error` shapes refusals.
 
+mod answer;
 mod attendees;
 mod auth;
 pub mod error;
@@ -17,11 +18,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath};
+use std::convert::Infallible;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
+use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
+use tower::{Service, ServiceBuilder};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -51,7 +56,9 @@ impl AppState {
     }
 }
 
-pub fn app(state: Arc<AppState>) -> Router {
+/// Every route, each answered inside a span of its own (which needs the
+/// route it matched, so it is laid on the routes).
+pub fn routes(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .merge(oauth::router())
@@ -62,15 +69,6 @@ pub fn app(state: Arc<AppState>) -> Router {
         .merge(schedule::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        // Layers, innermost first: the body read whole (read_body holds it
-        // to its limit), the time limit (which covers reading the body), a
-        // span per request, the request id, and errors in the API's shape.
-        .layer(axum::middleware::from_fn(error::read_body))
-        .layer(DefaultBodyLimit::disable())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -78,13 +76,30 @@ pub fn app(state: Arc<AppState>) -> Router {
                 .on_response(DefaultOnResponse::new().level(Level::DEBUG))
                 .on_failure(()),
         )
-        .layer(PropagateRequestIdLayer::new(error::REQUEST_ID_HEADER))
+        .with_state(state)
+}
+
+/// The whole server: the routes inside the layers every request passes
+/// once, outermost first: errors in the API's shape, the request id, the
+/// time limit (which covers reading the body), and the body read whole
+/// (`read_body` holds it to its limit).
+pub fn app(
+    state: Arc<AppState>,
+) -> impl Clone + Service<Request, Response = Response, Error = Infallible, Future: Send> + Send + 'static
+{
+    ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(error::shape_errors))
         .layer(SetRequestIdLayer::new(
             error::REQUEST_ID_HEADER,
             error::NewRequestId,
         ))
-        .layer(axum::middleware::from_fn(error::shape_errors))
-        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(error::REQUEST_ID_HEADER))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(error::read_body))
+        .service(routes(state).layer(DefaultBodyLimit::disable()))
 }
 
 /// A request's span: its method, matched route and id. At debug level, so
@@ -112,7 +127,7 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
+use super::answer::JsonAnswer;
 use super::extract::{Json, Query};
 use crate::directory::AppEntry;
 use crate::domain::time;

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use axum::{Json as JsonAnswer, Router};
 
 use super::AppState;
+use super::answer::JsonAnswer;
 use super::auth::{Access, ScheduleRead};
 use super::extract::Json;
 use crate::domain::UnionId;

@@ -17,6 +17,7 @@
 //!   write that commits late is still seen once.
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use tokio_postgres::NoTls;
@@ -25,8 +26,8 @@ use tokio_postgres::types::ToSql;
 use super::cursor::SyncPoint;
 use super::idempotency::IdempotencyKey;
 use super::migrate;
-use super::sql::SqlStore;
 use super::sql::db::{Backend, BoxFuture, Db, Param, Row, Sql, params, sql};
+use super::sql::{Caches, SqlStore};
 use crate::domain::EventId;
 use crate::error::{ApiError, ApiResult};
 
@@ -59,10 +60,12 @@ impl From<PoolError> for ApiError {
 
 pub struct Postgres {
     pool: Pool,
+    caches: Arc<Caches>,
 }
 
-/// A pooled connection, as the store's work sees it.
-pub struct PgConn(Object);
+/// A pooled connection, as the store's work sees it, with the store's
+/// caches.
+pub struct PgConn(Object, Arc<Caches>);
 
 /// Holds a connection for one unit of work. Given back to the pool only
 /// once the work has ended its transaction; a unit of work dropped part-way
@@ -83,7 +86,7 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        if let Some(PgConn(object)) = self.0.take() {
+        if let Some(PgConn(object, _)) = self.0.take() {
             drop(Object::take(object));
         }
     }
@@ -119,7 +122,10 @@ pub async fn open(url: &str) -> Result<PostgresStore, String> {
     migrate(&mut client)
         .await
         .map_err(|e| format!("cannot migrate the PostgreSQL database: {e}"))?;
-    Ok(SqlStore::new(Postgres { pool }))
+    Ok(SqlStore::new(Postgres {
+        pool,
+        caches: Arc::default(),
+    }))
 }
 
 impl Postgres {
@@ -129,7 +135,7 @@ impl Postgres {
     where
         F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>>,
     {
-        let lease = Lease(Some(PgConn(self.pool.get().await?)));
+        let lease = Lease(Some(PgConn(self.pool.get().await?, self.caches.clone())));
         let client = &lease.conn().0;
         let Some(begin) = begin else {
             let result = f(lease.conn()).await;
@@ -164,6 +170,14 @@ impl Backend for Postgres {
         F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         self.run(Some("BEGIN"), f).await
+    }
+
+    async fn read_alone<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+    {
+        self.run(None, f).await
     }
 
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
@@ -277,6 +291,10 @@ impl Db for PgConn {
             Some(true) => Ok(()),
             _ => Err(ApiError::idempotency_processing()),
         }
+    }
+
+    fn caches(&self) -> &Caches {
+        &self.1
     }
 }
 

@@ -20,8 +20,8 @@ use tokio::sync::oneshot;
 use super::cursor::SyncPoint;
 use super::idempotency::IdempotencyKey;
 use super::migrate;
-use super::sql::SqlStore;
 use super::sql::db::{Backend, BoxFuture, Db, Param, Row, Sql};
+use super::sql::{Caches, SqlStore};
 use crate::domain::EventId;
 use crate::error::{ApiError, ApiResult};
 
@@ -48,12 +48,13 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-/// A connection the store's work can share across its futures.
-pub struct SqliteConn(Mutex<Connection>);
+/// A connection the store's work can share across its futures, with the
+/// store's caches.
+pub struct SqliteConn(Mutex<Connection>, Arc<Caches>);
 
 impl SqliteConn {
-    fn new(conn: Connection) -> SqliteConn {
-        SqliteConn(Mutex::new(conn))
+    fn new(conn: Connection, caches: &Arc<Caches>) -> SqliteConn {
+        SqliteConn(Mutex::new(conn), caches.clone())
     }
 
     /// A statement that panicked holding the lock was rolled back with its
@@ -91,13 +92,19 @@ fn rows<T>(
 ) -> ApiResult<Vec<T>> {
     let conn = conn.lock();
     let mut statement = prepare(&conn, sql)?;
+    let names: Vec<String> = statement
+        .column_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut rows = statement.query(rusqlite::params_from_iter(
         params.iter().map(|p| p.sqlite()),
     ))?;
     let mut out = Vec::new();
     while out.len() < limit {
         let Some(row) = rows.next()? else { break };
-        out.push(map(&Row::Sqlite(row))?);
+        out.push(map(&Row::Sqlite(row, &names))?);
     }
     Ok(out)
 }
@@ -162,6 +169,10 @@ impl Db for SqliteConn {
     async fn claim(&self, _key: &IdempotencyKey) -> ApiResult<()> {
         Ok(())
     }
+
+    fn caches(&self) -> &Caches {
+        &self.1
+    }
 }
 
 /// The output of a unit of work, which on SQLite is ready at its first poll.
@@ -183,6 +194,7 @@ pub struct Sqlite {
 struct ReadPool {
     path: std::path::PathBuf,
     idle: Mutex<Vec<SqliteConn>>,
+    caches: Arc<Caches>,
 }
 
 impl ReadPool {
@@ -197,21 +209,27 @@ impl ReadPool {
         )?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = 1;")?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(SqliteConn::new(conn))
+        Ok(SqliteConn::new(conn, &self.caches))
     }
 
-    /// Runs `f` on a pooled connection in one read transaction: each
-    /// statement outside one would take and drop the shared lock itself.
-    /// A connection whose BEGIN or COMMIT failed is dropped, not pooled: it
-    /// could be left inside a transaction, holding an old snapshot.
+    /// Runs `f` on a pooled connection, in one read transaction when
+    /// `snapshot` (each statement outside one takes and drops the shared
+    /// lock itself). A connection whose BEGIN or COMMIT failed is dropped,
+    /// not pooled: it could be left inside a transaction, holding an old
+    /// snapshot.
     fn run<T>(
         &self,
+        snapshot: bool,
         f: impl for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>>,
     ) -> ApiResult<T> {
         let conn = self.take()?;
-        conn.run("BEGIN")?;
+        if snapshot {
+            conn.run("BEGIN")?;
+        }
         let result = run_now(f(&conn));
-        conn.run("COMMIT")?;
+        if snapshot {
+            conn.run("COMMIT")?;
+        }
         self.idle.lock().expect("read pool poisoned").push(conn);
         result
     }
@@ -227,28 +245,34 @@ pub fn open_file(path: &Path) -> Result<SqliteStore, String> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 10000;",
     )
     .map_err(|e| format!("cannot configure SQLite: {e}"))?;
+    let caches = Arc::new(Caches::default());
     let readers = Arc::new(ReadPool {
         path: path.to_path_buf(),
         idle: Mutex::new(Vec::new()),
+        caches: caches.clone(),
     });
-    start(conn, Some(readers))
+    start(conn, caches, Some(readers))
 }
 
 /// An in-memory database lives in one connection, so its reads are served
 /// by the writer too.
 pub fn open_memory() -> Result<SqliteStore, String> {
     let conn = Connection::open_in_memory().map_err(|e| e.to_string())?;
-    start(conn, None)
+    start(conn, Arc::default(), None)
 }
 
-fn start(mut conn: Connection, readers: Option<Arc<ReadPool>>) -> Result<SqliteStore, String> {
+fn start(
+    mut conn: Connection,
+    caches: Arc<Caches>,
+    readers: Option<Arc<ReadPool>>,
+) -> Result<SqliteStore, String> {
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     migrate(&mut conn).map_err(|e| format!("cannot migrate the SQLite database: {e}"))?;
     let counter = Counter::on(&conn).map_err(|e| format!("cannot read the change counter: {e}"))?;
     let (tx, rx) = mpsc::channel::<Job>();
     let writer = std::thread::Builder::new()
         .name("sqlite-writer".into())
-        .spawn(move || write_loop(SqliteConn::new(conn), counter, rx))
+        .spawn(move || write_loop(SqliteConn::new(conn, &caches), counter, rx))
         .map_err(|e| e.to_string())?;
     Ok(SqlStore::new(Sqlite {
         jobs: Mutex::new(Some(tx)),
@@ -308,7 +332,19 @@ impl Backend for Sqlite {
         F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         match &self.readers {
-            Some(pool) => pool.run(f),
+            Some(pool) => pool.run(true, f),
+            None => self.write(f).await,
+        }
+    }
+
+    /// Like `read`, without a transaction around the one statement.
+    async fn read_alone<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+    {
+        match &self.readers {
+            Some(pool) => pool.run(false, f),
             None => self.write(f).await,
         }
     }
@@ -325,7 +361,7 @@ impl Backend for Sqlite {
         };
         // Bounded, so the pool (each connection with its page cache) stays small.
         let _permit = self.scans.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(move || pool.run(f))
+        tokio::task::spawn_blocking(move || pool.run(true, f))
             .await
             .map_err(ApiError::internal)?
     }

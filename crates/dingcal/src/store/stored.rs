@@ -8,6 +8,7 @@
 //! version this dingcal does not know is refused.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -81,7 +82,7 @@ pub fn encode_outcome(outcome: &Outcome) -> ApiResult<String> {
     let stored = match outcome {
         Outcome::Done => OutcomeV1::Done,
         Outcome::Event(view) => OutcomeV1::Event(Box::new(ViewV1 {
-            event: EventV1::from(&view.event),
+            event: EventV1::from(&*view.event),
             attendees: view.attendees.iter().map(AttendeeV1::from).collect(),
             series: view.series.as_ref().map(|(id, origin)| {
                 let origin = match *origin {
@@ -99,7 +100,7 @@ pub fn decode_outcome(body: &str) -> ApiResult<Outcome> {
     Ok(match serde_json::from_str::<OutcomeV1>(body)? {
         OutcomeV1::Done => Outcome::Done,
         OutcomeV1::Event(view) => Outcome::Event(Box::new(EventView {
-            event: view.event.into_event()?,
+            event: Arc::new(view.event.into_event()?),
             attendees: view.attendees.into_iter().map(Attendee::from).collect(),
             series: view.series.map(|(id, origin)| {
                 let origin = match origin {

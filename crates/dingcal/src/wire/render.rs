@@ -2,6 +2,7 @@
 //! times in the event's own zone, and pages of them.
 
 use jiff::Timestamp;
+use jiff::fmt::temporal::DateTimePrinter;
 use jiff::tz::TimeZone;
 
 use crate::directory::Directory;
@@ -163,6 +164,9 @@ fn recurrence_body(r: &Recurrence) -> RecurrenceBody {
     }
 }
 
+/// Instants and dates as RFC 3339 writes them, to the second.
+const PRINTER: DateTimePrinter = DateTimePrinter::new().precision(Some(0));
+
 /// `start` and `end` as the wire shows them: dates for an all-day event; a
 /// timed event's instants in its own zone's offset, with the zone's name.
 pub fn event_times(when: &When) -> (EventTime, EventTime) {
@@ -205,12 +209,17 @@ fn origin_time(origin: Origin, when: &When) -> EventTime {
 
 /// createTime and updateTime: UTC, whole seconds.
 pub fn format_instant(ts: Timestamp) -> String {
-    ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    let mut out = String::with_capacity(20);
+    // Printing into a String cannot fail.
+    let _ = PRINTER.print_timestamp(&ts, &mut out);
+    out
 }
 
 fn date_time(date: jiff::civil::Date) -> EventTime {
+    let mut out = String::with_capacity(10);
+    let _ = PRINTER.print_date(&date, &mut out);
     EventTime {
-        date: Some(date.strftime("%Y-%m-%d").to_string()),
+        date: Some(out),
         date_time: None,
         time_zone: None,
     }
@@ -218,9 +227,9 @@ fn date_time(date: jiff::civil::Date) -> EventTime {
 
 /// An instant with the offset `zone` has then.
 fn in_zone(at: Timestamp, zone: &TimeZone) -> String {
-    at.to_zoned(zone.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
+    let mut out = String::with_capacity(25);
+    let _ = PRINTER.print_timestamp_with_offset(&at, zone.to_offset(at), &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -239,5 +248,42 @@ mod tests {
             Some("2026-07-01T08:00:00-04:00")
         );
         assert_eq!(start.time_zone.as_deref(), Some("America/New_York"));
+    }
+
+    /// The printer writes what strftime wrote before it, on both sides of
+    /// DST changes and for UTC.
+    #[test]
+    fn times_read_as_strftime_wrote_them() {
+        for zone in [
+            "America/New_York",
+            "Asia/Shanghai",
+            "Australia/Lord_Howe",
+            "UTC",
+        ] {
+            let tz = TimeZone::get(zone).unwrap();
+            for at in [
+                "2026-03-08T06:59:59Z",
+                "2026-03-08T07:00:00Z",
+                "2026-11-01T05:30:00Z",
+                "2026-10-04T15:30:00Z",
+                "1970-01-01T00:00:00Z",
+            ] {
+                let t: Timestamp = at.parse().unwrap();
+                let before = t
+                    .to_zoned(tz.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                    .to_string();
+                assert_eq!(in_zone(t, &tz), before, "{at} in {zone}");
+                assert_eq!(
+                    format_instant(t),
+                    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+                );
+            }
+        }
+        let d = jiff::civil::date(2026, 2, 9);
+        assert_eq!(
+            date_time(d).date.unwrap(),
+            d.strftime("%Y-%m-%d").to_string()
+        );
     }
 }

@@ -3,22 +3,44 @@
 //! changed since a sync, and an event's attendees.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::db::{Db, Row, params, sql};
 use super::load::{
-    Target, attendees_page, exceptions_of, instance_view, occurrence_view, resolve, view, visible,
+    Target, attendees_page, decoded, event_page, exceptions_of, instance_view, occurrence_view,
+    resolve, view, visible,
 };
-use super::series_cache::SeriesCache;
 use crate::domain::attendee::Attendee;
 use crate::domain::event::{Event, EventView};
+use crate::domain::policy;
 use crate::domain::series::{Origin, Series};
 use crate::domain::time::Window;
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cursor::{ChangeCursor, EventCursor, SyncPoint, SyncToken, encode_position};
-use crate::store::stored::decode_event;
 use crate::store::{ListChanges, ListEvents, Listed, Page};
 
+/// GetEvent of an event, in one statement; `None` when no event has that
+/// id (it may name an occurrence of a series).
+pub async fn get_plain_event(
+    conn: &impl Db,
+    corp_id: &CorpId,
+    caller: &UnionId,
+    event_id: &EventId,
+    max_attendees: usize,
+) -> ApiResult<Option<EventView>> {
+    let Some(page) = event_page(conn, corp_id, caller, event_id, max_attendees).await? else {
+        return Ok(None);
+    };
+    policy::may_see(page.me, page.deleted)?;
+    Ok(Some(EventView {
+        event: page.event,
+        attendees: page.attendees,
+        series: None,
+    }))
+}
+
+/// GetEvent of an event or an occurrence, in one snapshot.
 pub async fn get_event(
     conn: &impl Db,
     corp_id: &CorpId,
@@ -56,10 +78,9 @@ pub async fn list_events(
     let mut items = Vec::with_capacity(query.max_results);
     let mut last = None;
     for row in rows.into_iter().take(query.max_results) {
-        let event = decode_event(&row.body)?;
-        last = Some((row.start_key, event.id.0.clone()));
+        last = Some((row.start_key, row.event.id.0.clone()));
         items.push(Listed {
-            view: view(conn, event, query.max_attendees).await?,
+            view: view(conn, row.event, query.max_attendees).await?,
             cancelled: row.deleted,
         });
     }
@@ -136,17 +157,17 @@ pub async fn list_changes(
     });
     let mut items = Vec::with_capacity(rows.len());
     for (_, id, left) in rows {
-        let stored: Option<(String, bool)> = conn
+        let id = EventId(id);
+        let stored = conn
             .query_opt(
-                sql!("SELECT body, deleted FROM events WHERE id = $1 AND corp_id = $2"),
-                params![id, corp_id.as_str()],
-                |r| Ok((r.get("body")?, r.get("deleted")?)),
+                sql!("SELECT body, seq, deleted FROM events WHERE id = $1 AND corp_id = $2"),
+                params![id.as_str(), corp_id.as_str()],
+                |r| Ok((decoded(conn, &id, r)?, r.get::<bool>("deleted")?)),
             )
             .await?;
-        let Some((body, deleted)) = stored else {
+        let Some((event, deleted)) = stored else {
             continue;
         };
-        let event = decode_event(&body)?;
         let view = if left {
             EventView {
                 event,
@@ -214,13 +235,12 @@ pub async fn list_instances(
 /// An entry of a calendar view before it is built: a single event, or the
 /// occurrence of the n-th series at its origin.
 enum Pick {
-    Single(Box<Event>),
+    Single(Arc<Event>),
     Occurrence(usize, Origin),
 }
 
 pub async fn list_view(
     conn: &impl Db,
-    cache: &SeriesCache,
     corp_id: &CorpId,
     caller: &UnionId,
     query: &ListEvents,
@@ -231,11 +251,10 @@ pub async fn list_view(
     // built. Single events come from the calendar index.
     let mut picks: Vec<(i64, String, Pick)> = Vec::new();
     for row in calendar_rows(conn, corp_id, caller, query, false, true, limit).await? {
-        let event = decode_event(&row.body)?;
         picks.push((
             row.start_key,
-            event.id.0.clone(),
-            Pick::Single(Box::new(event)),
+            row.event.id.0.clone(),
+            Pick::Single(row.event),
         ));
     }
     // Series that may have an occurrence in the window.
@@ -253,7 +272,7 @@ pub async fn list_view(
         .await?;
     let after = resume_after(query);
     let mut series_list = Vec::new();
-    for entry in cache.get_all(conn, masters).await? {
+    for entry in conn.caches().series_of(conn, masters).await? {
         let placed =
             entry
                 .series
@@ -271,7 +290,7 @@ pub async fn list_view(
     let mut views: Vec<EventView> = Vec::new();
     for (_, _, pick) in picks {
         match pick {
-            Pick::Single(event) => views.push(view(conn, *event, query.max_attendees).await?),
+            Pick::Single(event) => views.push(view(conn, event, query.max_attendees).await?),
             Pick::Occurrence(i, origin) => {
                 let (entry, attendees) = &mut series_list[i];
                 let built = occurrence_view(
@@ -330,7 +349,7 @@ fn resume_after(query: &ListEvents) -> Option<(i64, String)> {
 
 /// A row of the caller's calendar.
 struct CalendarRow {
-    body: String,
+    event: Arc<Event>,
     deleted: bool,
     start_key: i64,
 }
@@ -354,7 +373,7 @@ async fn calendar_rows(
     let (after_key, after_id) = resume_after(query).unwrap_or((i64::MIN, String::new()));
     conn.query_limited(
         sql!(
-            "SELECT e.body, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
+            "SELECT e.id, e.body, e.seq, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
              WHERE a.union_id = $1 AND e.corp_id = $2 AND ($3 OR e.deleted = FALSE)
                AND (NOT $4 OR a.recurring = FALSE)
                AND ((a.all_day = FALSE AND a.start_key >= $5 AND a.start_key < $6)
@@ -381,7 +400,7 @@ async fn calendar_rows(
         limit,
         |r| {
             Ok(CalendarRow {
-                body: r.get("body")?,
+                event: decoded(conn, &EventId(r.get("id")?), r)?,
                 deleted: r.get("deleted")?,
                 start_key: r.get("start_key")?,
             })

@@ -17,8 +17,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use super::cache::Caches;
 use crate::domain::EventId;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::store::cursor::SyncPoint;
 use crate::store::idempotency::IdempotencyKey;
 
@@ -80,14 +81,22 @@ impl<T: rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>> C
 
 /// One row of an answer; columns are read by name.
 pub enum Row<'a> {
-    Sqlite(&'a rusqlite::Row<'a>),
+    /// A SQLite row, with its statement's column names (looked up once per
+    /// run of the statement: SQLite's own lookup converts and compares
+    /// every name at every call).
+    Sqlite(&'a rusqlite::Row<'a>, &'a [&'a str]),
     Postgres(&'a tokio_postgres::Row),
 }
 
 impl Row<'_> {
     pub fn get<T: Column>(&self, column: &str) -> ApiResult<T> {
         match self {
-            Row::Sqlite(r) => Ok(r.get(column)?),
+            Row::Sqlite(r, names) => {
+                let index = names.iter().position(|n| *n == column).ok_or_else(|| {
+                    ApiError::internal(format!("no column {column} in the answer"))
+                })?;
+                Ok(r.get(index)?)
+            }
             Row::Postgres(r) => Ok(r.try_get(column)?),
         }
     }
@@ -137,6 +146,8 @@ pub trait Db: Sync {
     /// Refuses an x-client-token that another transaction is applying
     /// right now, and holds it against others until this one ends.
     fn claim(&self, key: &IdempotencyKey) -> impl Future<Output = ApiResult<()>> + Send;
+    /// What the store's connections have decoded, shared by all of them.
+    fn caches(&self) -> &Caches;
 }
 
 /// How a backend runs the store's units of work. Each takes a function of
@@ -155,6 +166,13 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `f`, which runs a single statement, as a write of its own: on
     /// PostgreSQL without BEGIN and COMMIT, one round trip.
     fn write_alone<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;
+
+    /// Runs a read of a single statement, which is its own snapshot: on
+    /// PostgreSQL without BEGIN and COMMIT, one round trip.
+    fn read_alone<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;

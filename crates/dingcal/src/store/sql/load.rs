@@ -3,6 +3,7 @@
 //! for the caller (an event, or one occurrence of a series).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::db::{Db, Row, params, sql};
 use crate::domain::attendee::{Attendee, ResponseStatus};
@@ -15,7 +16,8 @@ use crate::store::stored::{decode_event, decode_exception};
 
 /// An event row.
 pub struct StoredEvent {
-    pub event: Event,
+    /// Shared with the cache of decoded events; a write changes its own copy.
+    pub event: Arc<Event>,
     pub deleted: bool,
     /// Attendees besides the organizer.
     pub attendee_count: i64,
@@ -45,7 +47,7 @@ pub async fn load_event(
 ) -> ApiResult<Option<(StoredEvent, Option<Attendee>)>> {
     conn.query_opt(
         sql!(
-            "SELECT e.body, e.deleted, e.attendee_count, e.next_position,
+            "SELECT e.body, e.seq, e.deleted, e.attendee_count, e.next_position,
                 a.union_id, a.is_optional, a.response_status, a.is_organizer
              FROM events e LEFT JOIN attendees a ON a.event_id = e.id AND a.union_id = $1
              WHERE e.id = $2 AND e.corp_id = $3"
@@ -57,7 +59,7 @@ pub async fn load_event(
                 None => None,
             };
             let stored = StoredEvent {
-                event: decode_event(&r.get::<String>("body")?)?,
+                event: decoded(conn, id, r)?,
                 deleted: r.get("deleted")?,
                 attendee_count: r.get("attendee_count")?,
                 next_position: r.get("next_position")?,
@@ -66,6 +68,14 @@ pub async fn load_event(
         },
     )
     .await
+}
+
+/// The event of a row holding its `seq` and `body`, decoded only if the
+/// cache lacks it at that change number.
+pub fn decoded(conn: &impl Db, id: &EventId, r: &Row<'_>) -> ApiResult<Arc<Event>> {
+    conn.caches().events.get_or(id, r.get("seq")?, || {
+        decode_event(&r.get::<String>("body")?)
+    })
 }
 
 pub async fn attendee_of(
@@ -118,8 +128,77 @@ pub async fn attendees_of(
         .collect())
 }
 
+/// An event with its first attendees, as one statement reads it.
+pub struct EventPage {
+    pub event: Arc<Event>,
+    pub deleted: bool,
+    pub attendees: Vec<Attendee>,
+    /// The caller's entry, if they attend.
+    pub me: Option<Attendee>,
+}
+
+/// An event of the org with its first `max` attendees, in one statement.
+/// The event's body comes only if the cache lacks its change number. The
+/// caller's own entry is looked for among those attendees, and read on its
+/// own only when the event has more. `None` when there is no such event.
+pub async fn event_page(
+    conn: &impl Db,
+    corp_id: &CorpId,
+    caller: &UnionId,
+    id: &EventId,
+    max: usize,
+) -> ApiResult<Option<EventPage>> {
+    let known = conn.caches().events.peek(id);
+    let known_seq = known.as_ref().map_or(i64::MIN, |(seq, _)| *seq);
+    let mut header = None;
+    let rows = conn
+        .query_limited(
+            sql!(
+                "SELECT e.seq, CASE WHEN e.seq = $1 THEN NULL ELSE e.body END AS body, e.deleted,
+                   e.attendee_count, a.union_id, a.is_optional, a.response_status, a.is_organizer
+                 FROM events e LEFT JOIN attendees a ON a.event_id = e.id
+                 WHERE e.id = $2 AND e.corp_id = $3
+                 ORDER BY a.position",
+                limit 4
+            ),
+            params![known_seq, id.as_str(), corp_id.as_str()],
+            max.max(1),
+            |r| {
+                if header.is_none() {
+                    let event = match (r.get::<Option<String>>("body")?, &known) {
+                        (None, Some((_, cached))) => cached.clone(),
+                        _ => decoded(conn, id, r)?,
+                    };
+                    let others: i64 = r.get("attendee_count")?;
+                    header = Some((event, r.get::<bool>("deleted")?, others));
+                }
+                match r.get::<Option<String>>("union_id")? {
+                    Some(_) => attendee(r).map(Some),
+                    None => Ok(None),
+                }
+            },
+        )
+        .await?;
+    let Some((event, deleted, others)) = header else {
+        return Ok(None);
+    };
+    let attendees: Vec<Attendee> = rows.into_iter().flatten().take(max).collect();
+    let mut me = attendees.iter().find(|a| &a.id == caller).cloned();
+    // Everyone was read unless the page is full and the event has more (its
+    // organizer and `others`).
+    if me.is_none() && attendees.len() == max && (others as usize) >= max {
+        me = attendee_of(conn, id, caller).await?;
+    }
+    Ok(Some(EventPage {
+        event,
+        deleted,
+        attendees,
+        me,
+    }))
+}
+
 /// The event with its first `max_attendees`.
-pub async fn view(conn: &impl Db, event: Event, max_attendees: usize) -> ApiResult<EventView> {
+pub async fn view(conn: &impl Db, event: Arc<Event>, max_attendees: usize) -> ApiResult<EventView> {
     Ok(EventView {
         attendees: attendees_of(conn, &event.id, max_attendees).await?,
         event,
@@ -232,7 +311,7 @@ pub fn with_responses(
         }
     }
     EventView {
-        event: instance.event.clone(),
+        event: Arc::new(instance.event.clone()),
         attendees,
         series: Some((series_id.clone(), instance.origin)),
     }

@@ -3,13 +3,13 @@
 //! per concern; this one maps the store's traits onto them.
 
 mod auth;
+mod cache;
 mod calendar;
 pub mod db;
 mod directory;
 mod load;
 mod responses;
 mod schedule;
-mod series_cache;
 mod writes;
 
 use std::sync::Arc;
@@ -17,9 +17,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+pub use self::cache::Caches;
 use self::db::{Backend, BoxFuture};
 use self::responses::{Answer, Responses};
-use self::series_cache::SeriesCache;
 use super::idempotency::{self, InFlight};
 use super::{
     Busy, CalendarReads, DirectoryStore, EventWrites, IssuedToken, IssuedUserToken, ListChanges,
@@ -36,7 +36,6 @@ use crate::error::ApiResult;
 /// A store on a SQL backend.
 pub struct SqlStore<B> {
     backend: Arc<B>,
-    series: Arc<SeriesCache>,
     responses: Arc<Responses<B>>,
     in_flight: InFlight,
 }
@@ -47,7 +46,6 @@ impl<B: Backend> SqlStore<B> {
         SqlStore {
             responses: Responses::new(&backend),
             backend,
-            series: Arc::default(),
             in_flight: InFlight::default(),
         }
     }
@@ -256,6 +254,20 @@ impl<B: Backend> CalendarReads for SqlStore<B> {
         event_id: EventId,
         max_attendees: usize,
     ) -> ApiResult<EventView> {
+        // The common case, an event rather than an occurrence, is one
+        // statement and needs no transaction.
+        let (corp, user, id) = (corp_id.clone(), caller.clone(), event_id.clone());
+        let plain = self
+            .backend
+            .read_alone(move |conn| {
+                Box::pin(async move {
+                    calendar::get_plain_event(conn, &corp, &user, &id, max_attendees).await
+                })
+            })
+            .await?;
+        if let Some(view) = plain {
+            return Ok(view);
+        }
         self.backend
             .read(move |conn| {
                 Box::pin(async move {
@@ -317,12 +329,9 @@ impl<B: Backend> CalendarReads for SqlStore<B> {
         caller: UnionId,
         query: ListEvents,
     ) -> ApiResult<Page<EventView>> {
-        let cache = self.series.clone();
         self.backend
             .scan(move |conn| {
-                Box::pin(async move {
-                    calendar::list_view(conn, &cache, &corp_id, &caller, &query).await
-                })
+                Box::pin(async move { calendar::list_view(conn, &corp_id, &caller, &query).await })
             })
             .await
     }
@@ -353,13 +362,12 @@ impl<B: Backend> ScheduleReads for SqlStore<B> {
         users: Vec<UnionId>,
         window: Window,
     ) -> ApiResult<Vec<Vec<Busy>>> {
-        let cache = self.series.clone();
         self.backend
             .scan(move |conn| {
                 Box::pin(async move {
                     let mut all = Vec::with_capacity(users.len());
                     for user in &users {
-                        all.push(schedule::busy(conn, &cache, &corp_id, user, &window).await?);
+                        all.push(schedule::busy(conn, &corp_id, user, &window).await?);
                     }
                     Ok(all)
                 })

@@ -3,7 +3,6 @@
 use super::calendar::loose_bounds;
 use super::db::{Db, params, sql};
 use super::load::load_event;
-use super::series_cache::SeriesCache;
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::policy::{self, Busy as Taken};
 use crate::domain::time::{When, Window};
@@ -18,7 +17,6 @@ const BUSY_PER_SERIES_MAX: usize = 1_000;
 /// When `user` is taken within the window, in start order.
 pub async fn busy(
     conn: &impl Db,
-    cache: &SeriesCache,
     corp_id: &CorpId,
     user: &UnionId,
     window: &Window,
@@ -64,7 +62,7 @@ pub async fn busy(
             }
             continue;
         }
-        let Some(entry) = cache.get(conn, &id, seq).await? else {
+        let Some(entry) = conn.caches().series(conn, &id, seq).await? else {
             continue;
         };
         let reach = window.widened(entry.series.length_seconds());

@@ -2,6 +2,8 @@
 //! transaction. What a change may do is decided by `domain::policy`; this
 //! module reads and writes the rows.
 
+use std::sync::Arc;
+
 use super::db::{Db, params, sql};
 use super::load::{
     OneInstance, StoredEvent, Target, attendee_of, attendees_page, exceptions_of, instance_view,
@@ -28,7 +30,7 @@ pub async fn create_event(
     invitees: Vec<Invitee>,
 ) -> ApiResult<Outcome> {
     let mut stored = StoredEvent {
-        event,
+        event: Arc::new(event),
         deleted: false,
         attendee_count: 0,
         next_position: 1,
@@ -68,7 +70,7 @@ pub async fn patch_event(
             one.exception.event = Some(event.clone());
             one.instance.event = event;
             save_exception(conn, &one).await?;
-            one.master.event.updated = meta.now;
+            Arc::make_mut(&mut one.master.event).updated = meta.now;
             save_event(conn, meta, &one.master).await?;
             let view = instance_view(conn, &one, ANSWER_ATTENDEES).await?;
             Ok(Outcome::Event(Box::new(view)))
@@ -77,7 +79,7 @@ pub async fn patch_event(
             policy::may_change(&me)?;
             let before = stored.event.clone();
             let replacement = changes.attendees.clone();
-            changes.apply(&mut stored.event, meta.now)?;
+            changes.apply(Arc::make_mut(&mut stored.event), meta.now)?;
             if policy::drops_exceptions(&before, &stored.event) {
                 conn.execute(
                     sql!("DELETE FROM exceptions WHERE series_id = $1"),
@@ -179,7 +181,7 @@ pub async fn add_attendees(
 ) -> ApiResult<Outcome> {
     let mut stored = organized(conn, meta, event_id).await?;
     invite(conn, &mut stored, &invitees).await?;
-    stored.event.updated = meta.now;
+    Arc::make_mut(&mut stored.event).updated = meta.now;
     save_event(conn, meta, &stored).await?;
     Ok(Outcome::Done)
 }
@@ -193,13 +195,13 @@ pub async fn remove_attendees(
     let mut stored = organized(conn, meta, event_id).await?;
     policy::check_removal(&stored.event.organizer, &ids)?;
     uninvite(conn, &mut stored, &ids).await?;
-    stored.event.updated = meta.now;
+    Arc::make_mut(&mut stored.event).updated = meta.now;
     save_event(conn, meta, &stored).await?;
     Ok(Outcome::Done)
 }
 
 /// A write's answer: the event as it now stands.
-async fn answer(conn: &impl Db, event: Event) -> ApiResult<Outcome> {
+async fn answer(conn: &impl Db, event: Arc<Event>) -> ApiResult<Outcome> {
     Ok(Outcome::Event(Box::new(
         view(conn, event, ANSWER_ATTENDEES).await?,
     )))

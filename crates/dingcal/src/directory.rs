@@ -227,11 +227,8 @@ impl Directory {
         Ok(())
     }
 
-    pub fn display_name(&self, id: &UnionId) -> String {
-        self.users
-            .get(id)
-            .map(|u| u.name.clone())
-            .unwrap_or_default()
+    pub fn display_name(&self, id: &UnionId) -> &str {
+        self.users.get(id).map_or("", |u| u.name.as_str())
     }
 }
 

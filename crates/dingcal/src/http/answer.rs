@@ -13,19 +13,36 @@ const ANSWER_CAPACITY: usize = 1024;
 
 pub struct JsonAnswer<T>(pub T);
 
+/// A JSON body already written (see `wire::render`).
+pub struct RawJson(pub Vec<u8>);
+
+impl IntoResponse for RawJson {
+    fn into_response(self) -> Response {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+impl RawJson {
+    /// A value serialised, for answers that borrow what they show.
+    pub fn of<T: Serialize>(value: &T) -> Result<RawJson, ApiError> {
+        let mut body = Vec::with_capacity(ANSWER_CAPACITY);
+        serde_json::to_writer(&mut body, value)?;
+        Ok(RawJson(body))
+    }
+}
+
 impl<T: Serialize> IntoResponse for JsonAnswer<T> {
     fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(ANSWER_CAPACITY);
-        match serde_json::to_writer(&mut body, &self.0) {
-            Ok(()) => (
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response(),
-            Err(e) => ApiError::internal(e).into_response(),
+        match RawJson::of(&self.0) {
+            Ok(body) => body.into_response(),
+            Err(e) => e.into_response(),
         }
     }
 }

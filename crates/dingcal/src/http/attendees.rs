@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::{get, post};
 
 use super::AppState;
-use super::answer::JsonAnswer;
+use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use crate::domain::attendee::parse_ids;
@@ -18,7 +18,6 @@ use crate::wire::convert::invitees;
 use crate::wire::event::{
     AddAttendeeRequest, AttendeeListBody, ListAttendeesQuery, RemoveAttendeeRequest,
 };
-use crate::wire::render::attendee_body;
 
 const ATTENDEES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees";
@@ -76,7 +75,7 @@ async fn list_attendees(
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<ListAttendeesQuery>,
-) -> ApiResult<JsonAnswer<AttendeeListBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let limit = page_size(
@@ -101,12 +100,12 @@ async fn list_attendees(
             limit,
         )
         .await?;
-    Ok(JsonAnswer(AttendeeListBody {
+    RawJson::of(&AttendeeListBody {
         attendees: page
             .items
             .iter()
-            .map(|a| attendee_body(&state.directory, a, &caller))
+            .map(|a| state.render.attendee(a, &caller))
             .collect(),
         next_token: page.next,
-    }))
+    })
 }

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::routing::get;
 
 use super::AppState;
-use super::answer::JsonAnswer;
+use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use super::query::listing;
@@ -18,10 +18,8 @@ use crate::domain::limits::{GET_EVENT_MAX_ATTENDEES, GET_EVENT_MAX_ATTENDEES_DEF
 use crate::error::{ApiError, ApiResult};
 use crate::store::{ChangeCursor, ListChanges, ListEvents, Listed, Outcome, Page, SyncToken};
 use crate::wire::convert::event_changes;
-use crate::wire::event::{
-    DeleteEventQuery, EventBody, EventInput, EventListBody, GetEventQuery, ListEventsQuery,
-};
-use crate::wire::render::{self, event_body, event_list_body};
+use crate::wire::event::{DeleteEventQuery, EventInput, GetEventQuery, ListEventsQuery};
+use crate::wire::render;
 
 const EVENTS: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events";
 const EVENT: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}";
@@ -32,18 +30,9 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(EVENT, get(get_event).put(patch_event).delete(delete_event))
 }
 
-fn event_answer(
-    state: &AppState,
-    outcome: Outcome,
-    caller: &UnionId,
-) -> ApiResult<JsonAnswer<EventBody>> {
+fn event_answer(state: &AppState, outcome: Outcome, caller: &UnionId) -> ApiResult<RawJson> {
     match outcome {
-        Outcome::Event(view) => Ok(JsonAnswer(event_body(
-            &state.directory,
-            &view,
-            caller,
-            false,
-        ))),
+        Outcome::Event(view) => Ok(RawJson(state.render.event(&view, caller, false)?)),
         // A replay repeats its first request, so its outcome has an event.
         Outcome::Done => Err(ApiError::internal("a replayed write outcome has no event")),
     }
@@ -59,7 +48,7 @@ async fn create_event(
     path: CalendarPath,
     client_token: ClientToken,
     Json(body): Json<Option<EventInput>>,
-) -> ApiResult<JsonAnswer<EventBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let mut changes = event_changes(event_input(body)?)?;
     let invitees = changes.attendees.take().unwrap_or_default();
@@ -78,7 +67,7 @@ async fn patch_event(
     path: CalendarPath,
     client_token: ClientToken,
     Json(body): Json<Option<EventInput>>,
-) -> ApiResult<JsonAnswer<EventBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let input = event_input(body)?;
@@ -111,7 +100,7 @@ async fn get_event(
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<GetEventQuery>,
-) -> ApiResult<JsonAnswer<EventBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let max_attendees = page_size(
@@ -129,12 +118,7 @@ async fn get_event(
             max_attendees,
         )
         .await?;
-    Ok(JsonAnswer(event_body(
-        &state.directory,
-        &view,
-        &caller,
-        false,
-    )))
+    Ok(RawJson(state.render.event(&view, &caller, false)?))
 }
 
 async fn list_events(
@@ -142,7 +126,7 @@ async fn list_events(
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<ListEventsQuery>,
-) -> ApiResult<JsonAnswer<EventListBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let corp_id = access.grant.corp_id.clone();
     // A sync is asked by its syncToken, and continued by the nextToken of
@@ -174,7 +158,7 @@ async fn list_events(
             .store
             .list_changes(corp_id, caller.clone(), changes)
             .await?;
-        return Ok(JsonAnswer(listed_body(&state, page, &caller)));
+        return listed_body(&state, page, &caller);
     }
     let list = listing(
         query.time_min.as_deref(),
@@ -188,7 +172,7 @@ async fn list_events(
             .store
             .list_instances(corp_id, caller.clone(), EventId(series), list)
             .await?;
-        return Ok(JsonAnswer(list_body(&state, page, &caller)));
+        return list_body(&state, page, &caller);
     }
     let list = ListEvents {
         show_deleted: query.show_deleted.unwrap_or(false),
@@ -198,16 +182,22 @@ async fn list_events(
         .store
         .list_events(corp_id, caller.clone(), list)
         .await?;
-    Ok(JsonAnswer(listed_body(&state, page, &caller)))
+    listed_body(&state, page, &caller)
 }
 
 /// A page of a calendar listing or sync, cancelled events marked so.
-fn listed_body(state: &AppState, page: Page<Listed>, caller: &UnionId) -> EventListBody {
+fn listed_body(state: &AppState, page: Page<Listed>, caller: &UnionId) -> ApiResult<RawJson> {
     let listed = page.items.iter().map(|l| render::Listed {
         view: &l.view,
         cancelled: l.cancelled,
     });
-    event_list_body(&state.directory, listed, caller, page.next, page.sync_token)
+    let body = state.render.event_list(
+        listed,
+        caller,
+        page.next.as_deref(),
+        page.sync_token.as_deref(),
+    )?;
+    Ok(RawJson(body))
 }
 
 async fn delete_event(
@@ -226,10 +216,16 @@ async fn delete_event(
 }
 
 /// A page of events or occurrences, none cancelled.
-pub fn list_body(state: &AppState, page: Page<EventView>, caller: &UnionId) -> EventListBody {
+pub fn list_body(state: &AppState, page: Page<EventView>, caller: &UnionId) -> ApiResult<RawJson> {
     let listed = page.items.iter().map(|view| render::Listed {
         view,
         cancelled: false,
     });
-    event_list_body(&state.directory, listed, caller, page.next, page.sync_token)
+    let body = state.render.event_list(
+        listed,
+        caller,
+        page.next.as_deref(),
+        page.sync_token.as_deref(),
+    )?;
+    Ok(RawJson(body))
 }

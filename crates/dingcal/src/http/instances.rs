@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::routing::get;
 
 use super::AppState;
-use super::answer::JsonAnswer;
+use super::answer::RawJson;
 use super::auth::{Access, Read};
 use super::events::list_body;
 use super::extract::{CalendarPath, Query};
@@ -17,7 +17,7 @@ use crate::domain::EventId;
 use crate::domain::series::InstanceId;
 use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
-use crate::wire::event::{EventListBody, EventsInstancesQuery, WindowQuery};
+use crate::wire::event::{EventsInstancesQuery, WindowQuery};
 
 const INSTANCES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/instances";
@@ -36,7 +36,7 @@ async fn list_instances(
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<WindowQuery>,
-) -> ApiResult<JsonAnswer<EventListBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let series = path.event_id()?;
     let page = state
@@ -48,7 +48,7 @@ async fn list_instances(
             window_listing(&query)?,
         )
         .await?;
-    Ok(JsonAnswer(list_body(&state, page, &caller)))
+    list_body(&state, page, &caller)
 }
 
 /// The occurrences of `seriesMasterId` from `startRecurrenceId` (an
@@ -58,7 +58,7 @@ async fn list_events_instances(
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<EventsInstancesQuery>,
-) -> ApiResult<JsonAnswer<EventListBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let series = query
         .series_master_id
@@ -85,7 +85,7 @@ async fn list_events_instances(
         .store
         .list_instances(access.grant.corp_id.clone(), caller.clone(), series, list)
         .await?;
-    Ok(JsonAnswer(list_body(&state, page, &caller)))
+    list_body(&state, page, &caller)
 }
 
 async fn list_events_view(
@@ -93,7 +93,7 @@ async fn list_events_view(
     access: Access<Read>,
     path: CalendarPath,
     Query(query): Query<WindowQuery>,
-) -> ApiResult<JsonAnswer<EventListBody>> {
+) -> ApiResult<RawJson> {
     let caller = access.calendar_owner(&state, &path)?;
     let page = state
         .store
@@ -103,5 +103,5 @@ async fn list_events_view(
             window_listing(&query)?,
         )
         .await?;
-    Ok(JsonAnswer(list_body(&state, page, &caller)))
+    list_body(&state, page, &caller)
 }

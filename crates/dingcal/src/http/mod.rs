@@ -34,6 +34,7 @@ use tracing::{Level, Span};
 
 use crate::directory::Directory;
 use crate::store::Store;
+use crate::wire::render::Renderer;
 use auth::TokenCache;
 
 /// The longest a request may take, reading its body included (dingcal's
@@ -43,6 +44,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub directory: Arc<Directory>,
+    pub render: Renderer,
     tokens: TokenCache,
 }
 
@@ -50,6 +52,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, directory: Arc<Directory>) -> AppState {
         AppState {
             store,
+            render: Renderer::new(directory.clone()),
             directory,
             tokens: TokenCache::default(),
         }

@@ -157,9 +157,9 @@ pub struct EventInput {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AttendeeBody {
-    pub id: String,
-    pub display_name: String,
+pub struct AttendeeBody<'a> {
+    pub id: &'a str,
+    pub display_name: &'a str,
     pub response_status: &'static str,
     #[serde(rename = "self")]
     pub is_self: bool,
@@ -177,33 +177,34 @@ pub struct ReminderBody {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OnlineMeetingBody {
+pub struct OnlineMeetingBody<'a> {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub conference_id: String,
-    pub url: String,
+    pub conference_id: &'a str,
+    pub url: &'a str,
 }
 
-/// One event as every operation answers it.
+/// An event as every operation answers it is two parts, written as one
+/// JSON object: the event's own fields, the same for every caller (and so
+/// written once per version of the event, see `render`), then its
+/// participants and status as this caller sees them.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventBody {
-    pub id: String,
-    pub summary: String,
+pub struct EventFields<'a> {
+    pub id: &'a str,
+    pub summary: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<&'a str>,
     pub start: EventTime,
     pub end: EventTime,
     pub is_all_day: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<RecurrenceBody>,
-    pub attendees: Vec<AttendeeBody>,
-    pub organizer: AttendeeBody,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<LocationBody>,
     pub reminders: Vec<ReminderBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub online_meeting_info: Option<OnlineMeetingBody>,
+    pub online_meeting_info: Option<OnlineMeetingBody<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rich_text_description: Option<RichTextBody>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -211,32 +212,40 @@ pub struct EventBody {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<CategoryBody>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    pub extra: &'a BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub free_busy_status: Option<String>,
+    pub free_busy_status: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub card_instances: Vec<CardInstanceBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_config: Option<EventConfigBody>,
-    /// For an occurrence of a series: the series' id and the occurrence's
-    /// original start.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub series_master_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin_start: Option<EventTime>,
-    pub status: &'static str,
     pub create_time: String,
     pub update_time: String,
 }
 
+/// The second part of an event's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventParticipants<'a> {
+    pub attendees: Vec<AttendeeBody<'a>>,
+    pub organizer: AttendeeBody<'a>,
+    /// For an occurrence of a series: the series' id and the occurrence's
+    /// original start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_master_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin_start: Option<EventTime>,
+    pub status: &'static str,
+}
+
+/// What follows a listing's events.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EventListBody {
-    pub events: Vec<EventBody>,
+pub struct ListTokens<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_token: Option<String>,
+    pub next_token: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sync_token: Option<String>,
+    pub sync_token: Option<&'a str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -301,8 +310,8 @@ pub struct ListAttendeesQuery {
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AttendeeListBody {
-    pub attendees: Vec<AttendeeBody>,
+pub struct AttendeeListBody<'a> {
+    pub attendees: Vec<AttendeeBody<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
 }

@@ -1,19 +1,23 @@
 //! The domain's values as answers: events as the caller sees them, their
-//! times in the event's own zone, and pages of them.
+//! times in the event's own zone, and pages of them, written as JSON.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use jiff::fmt::temporal::DateTimePrinter;
 use jiff::tz::TimeZone;
 
 use crate::directory::Directory;
-use crate::domain::UnionId;
 use crate::domain::attendee::{Attendee, ResponseStatus};
-use crate::domain::event::{EventView, Recurrence};
+use crate::domain::event::{Event, EventView, Recurrence};
 use crate::domain::series::Origin;
 use crate::domain::time::When;
+use crate::domain::{EventId, UnionId};
+use crate::error::ApiError;
 use crate::wire::event::{
-    AttendeeBody, CardInstanceBody, CategoryBody, EventBody, EventConfigBody, EventListBody,
-    EventTime, LocationBody, OnlineMeetingBody, PatternBody, RangeBody, RecurrenceBody,
+    AttendeeBody, CardInstanceBody, CategoryBody, EventConfigBody, EventFields, EventParticipants,
+    EventTime, ListTokens, LocationBody, OnlineMeetingBody, PatternBody, RangeBody, RecurrenceBody,
     ReminderBody, RichTextBody, UiConfigBody,
 };
 
@@ -23,50 +27,167 @@ pub struct Listed<'a> {
     pub cancelled: bool,
 }
 
-pub fn attendee_body(directory: &Directory, a: &Attendee, caller: &UnionId) -> AttendeeBody {
-    AttendeeBody {
-        display_name: directory.display_name(&a.id),
-        response_status: a.response_status.as_str(),
-        is_self: &a.id == caller,
-        is_optional: Some(a.is_optional),
-        id: a.id.0.clone(),
+/// Beyond this many events' fields the cache starts over (dingcal's choice:
+/// about a kilobyte each).
+const FIELDS_MAX: usize = 20_000;
+
+/// Writes answers. An event's own fields are the same for every caller and
+/// for as long as the event is unchanged, so they are serialised once per
+/// version of the event: each entry keeps the event it was written from and
+/// serves only that same value (the store hands out one shared value per
+/// version of an event; a value made for one answer finds no entry).
+pub struct Renderer {
+    pub directory: Arc<Directory>,
+    fields: Mutex<HashMap<EventId, Written>>,
+}
+
+/// An event's fields as JSON, with the value they were written from.
+type Written = (Arc<Event>, Arc<[u8]>);
+
+impl Renderer {
+    pub fn new(directory: Arc<Directory>) -> Renderer {
+        Renderer {
+            directory,
+            fields: Mutex::default(),
+        }
+    }
+
+    /// An event as `caller` sees it.
+    pub fn event(
+        &self,
+        view: &EventView,
+        caller: &UnionId,
+        cancelled: bool,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut out = Vec::with_capacity(1024);
+        self.write_event(&mut out, view, caller, cancelled)?;
+        Ok(out)
+    }
+
+    /// A page of events, each as the caller sees it.
+    pub fn event_list<'a>(
+        &self,
+        events: impl IntoIterator<Item = Listed<'a>>,
+        caller: &UnionId,
+        next_token: Option<&str>,
+        sync_token: Option<&str>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(b"{\"events\":[");
+        for (i, listed) in events.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            self.write_event(&mut out, listed.view, caller, listed.cancelled)?;
+        }
+        out.push(b']');
+        let tokens = serde_json::to_vec(&ListTokens {
+            next_token,
+            sync_token,
+        })?;
+        // The tokens continue the object: `{}` when there are none.
+        if tokens.len() > 2 {
+            out.push(b',');
+            out.extend_from_slice(&tokens[1..]);
+        } else {
+            out.push(b'}');
+        }
+        Ok(out)
+    }
+
+    fn write_event(
+        &self,
+        out: &mut Vec<u8>,
+        view: &EventView,
+        caller: &UnionId,
+        cancelled: bool,
+    ) -> Result<(), ApiError> {
+        let fields = self.fields_of(&view.event)?;
+        let participants = serde_json::to_vec(&self.participants(view, caller, cancelled))?;
+        // Both are JSON objects with members: the second continues the first.
+        out.extend_from_slice(&fields[..fields.len() - 1]);
+        out.push(b',');
+        out.extend_from_slice(&participants[1..]);
+        Ok(())
+    }
+
+    /// The event's own fields, as a JSON object.
+    fn fields_of(&self, event: &Arc<Event>) -> Result<Arc<[u8]>, ApiError> {
+        let cached = {
+            let fields = self.fields.lock().expect("fields cache poisoned");
+            fields
+                .get(&event.id)
+                .filter(|(from, _)| Arc::ptr_eq(from, event))
+                .map(|(_, bytes)| bytes.clone())
+        };
+        if let Some(bytes) = cached {
+            return Ok(bytes);
+        }
+        let bytes: Arc<[u8]> = serde_json::to_vec(&event_fields(event))?.into();
+        let mut fields = self.fields.lock().expect("fields cache poisoned");
+        if fields.len() >= FIELDS_MAX {
+            fields.clear();
+        }
+        fields.insert(event.id.clone(), (event.clone(), bytes.clone()));
+        Ok(bytes)
+    }
+
+    pub fn attendee<'a>(&'a self, a: &'a Attendee, caller: &UnionId) -> AttendeeBody<'a> {
+        AttendeeBody {
+            display_name: self.directory.display_name(&a.id),
+            response_status: a.response_status.as_str(),
+            is_self: &a.id == caller,
+            is_optional: Some(a.is_optional),
+            id: a.id.as_str(),
+        }
+    }
+
+    fn participants<'a>(
+        &'a self,
+        view: &'a EventView,
+        caller: &UnionId,
+        cancelled: bool,
+    ) -> EventParticipants<'a> {
+        let e = &view.event;
+        let organizer_status = view
+            .attendees
+            .iter()
+            .find(|a| a.is_organizer)
+            .map_or(ResponseStatus::Accepted, |a| a.response_status);
+        EventParticipants {
+            attendees: view
+                .attendees
+                .iter()
+                .map(|a| self.attendee(a, caller))
+                .collect(),
+            organizer: AttendeeBody {
+                id: e.organizer.as_str(),
+                display_name: self.directory.display_name(&e.organizer),
+                response_status: organizer_status.as_str(),
+                is_self: &e.organizer == caller,
+                is_optional: None,
+            },
+            series_master_id: view.series.as_ref().map(|(id, _)| id.as_str()),
+            origin_start: view
+                .series
+                .as_ref()
+                .map(|(_, origin)| origin_time(*origin, &e.when)),
+            status: if cancelled { "cancelled" } else { "confirmed" },
+        }
     }
 }
 
-/// An event as `caller` sees it.
-pub fn event_body(
-    directory: &Directory,
-    view: &EventView,
-    caller: &UnionId,
-    cancelled: bool,
-) -> EventBody {
-    let e = &view.event;
+/// The fields of an event that every caller sees alike.
+fn event_fields(e: &Event) -> EventFields<'_> {
     let (start, end) = event_times(&e.when);
-    let organizer_status = view
-        .attendees
-        .iter()
-        .find(|a| a.is_organizer)
-        .map_or(ResponseStatus::Accepted, |a| a.response_status);
-    EventBody {
-        id: e.id.0.clone(),
-        summary: e.summary.clone(),
-        description: e.description.clone(),
+    EventFields {
+        id: e.id.as_str(),
+        summary: &e.summary,
+        description: e.description.as_deref(),
         start,
         end,
         is_all_day: e.when.is_all_day(),
         recurrence: e.recurrence.as_ref().map(recurrence_body),
-        attendees: view
-            .attendees
-            .iter()
-            .map(|a| attendee_body(directory, a, caller))
-            .collect(),
-        organizer: AttendeeBody {
-            id: e.organizer.0.clone(),
-            display_name: directory.display_name(&e.organizer),
-            response_status: organizer_status.as_str(),
-            is_self: &e.organizer == caller,
-            is_optional: None,
-        },
         location: e.location.as_ref().map(|l| LocationBody {
             display_name: l.display_name.clone(),
         }),
@@ -80,8 +201,8 @@ pub fn event_body(
             .collect(),
         online_meeting_info: e.online_meeting.as_ref().map(|m| OnlineMeetingBody {
             kind: "dingtalk",
-            conference_id: m.conference_id.clone(),
-            url: m.url.clone(),
+            conference_id: &m.conference_id,
+            url: &m.url,
         }),
         rich_text_description: e.rich_text.as_ref().map(|r| RichTextBody {
             text: r.text.clone(),
@@ -102,8 +223,8 @@ pub fn event_body(
                 display_name: c.display_name.clone(),
             })
             .collect(),
-        extra: e.extra.clone(),
-        free_busy_status: e.free_busy_status.clone(),
+        extra: &e.extra,
+        free_busy_status: e.free_busy_status.as_deref(),
         card_instances: e
             .card_instances
             .iter()
@@ -117,32 +238,8 @@ pub fn event_body(
             allow_attendee_add_participants: c.allow_attendee_add_participants,
             allow_attendee_create_comment: c.allow_attendee_create_comment,
         }),
-        series_master_id: view.series.as_ref().map(|(id, _)| id.0.clone()),
-        origin_start: view
-            .series
-            .as_ref()
-            .map(|(_, origin)| origin_time(*origin, &e.when)),
-        status: if cancelled { "cancelled" } else { "confirmed" },
         create_time: format_instant(e.created),
         update_time: format_instant(e.updated),
-    }
-}
-
-/// A page of events, each as the caller sees it.
-pub fn event_list_body<'a>(
-    directory: &Directory,
-    events: impl IntoIterator<Item = Listed<'a>>,
-    caller: &UnionId,
-    next_token: Option<String>,
-    sync_token: Option<String>,
-) -> EventListBody {
-    EventListBody {
-        events: events
-            .into_iter()
-            .map(|l| event_body(directory, l.view, caller, l.cancelled))
-            .collect(),
-        next_token,
-        sync_token,
     }
 }
 

@@ -10,8 +10,8 @@ use super::load::{
     resolve, view, visible,
 };
 use super::responses::{Answer, set_responses};
-use crate::domain::attendee::{Invitee, ResponseStatus};
-use crate::domain::event::{Event, EventChanges};
+use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
+use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::limits::GET_EVENT_MAX_ATTENDEES;
 use crate::domain::policy::{self, Deletion, Invitation};
 use crate::domain::series::{InstanceId, Series};
@@ -29,29 +29,45 @@ pub async fn create_event(
     event: Event,
     invitees: Vec<Invitee>,
 ) -> ApiResult<Outcome> {
-    let mut stored = StoredEvent {
+    // A new event has no one on it and no one has left it: its attendees
+    // are the organizer, then those invited, as listed; nothing needs
+    // reading, not even for the answer.
+    let mut attendees = vec![Attendee {
+        id: event.organizer.clone(),
+        is_optional: false,
+        response_status: policy::ORGANIZER_RESPONSE,
+        is_organizer: true,
+    }];
+    attendees.extend(
+        invitees
+            .into_iter()
+            .filter(|i| policy::invitation(&event.organizer, i, None) == Invitation::New)
+            .map(|i| Attendee {
+                id: i.id,
+                is_optional: i.is_optional,
+                response_status: ResponseStatus::NeedsAction,
+                is_organizer: false,
+            }),
+    );
+    let others = attendees.len() - 1;
+    policy::check_event_total(others)?;
+    let stored = StoredEvent {
         event: Arc::new(event),
         deleted: false,
-        attendee_count: 0,
-        next_position: 1,
+        attendee_count: others as i64,
+        next_position: attendees.len() as i64,
     };
-    let organizer = stored.event.organizer.clone();
     let placed = extent(conn, &stored.event).await?;
-    insert_attendee(
-        conn,
-        &stored.event,
-        &placed,
-        0,
-        &Invitee {
-            id: organizer,
-            is_optional: false,
-        },
-        policy::ORGANIZER_RESPONSE,
-    )
-    .await?;
-    invite(conn, &mut stored, &invitees).await?;
+    for (position, attendee) in attendees.iter().enumerate() {
+        insert_attendee(conn, &stored.event, &placed, position as i64, attendee).await?;
+    }
     save_event(conn, meta, &stored).await?;
-    answer(conn, stored.event).await
+    attendees.truncate(ANSWER_ATTENDEES);
+    Ok(Outcome::Event(Box::new(EventView {
+        event: stored.event,
+        attendees,
+        series: None,
+    })))
 }
 
 pub async fn patch_event(
@@ -330,8 +346,7 @@ async fn insert_attendee(
     event: &Event,
     p: &Extent,
     position: i64,
-    invitee: &Invitee,
-    status: ResponseStatus,
+    attendee: &Attendee,
 ) -> ApiResult<()> {
     conn.execute(
         sql!(
@@ -341,11 +356,11 @@ async fn insert_attendee(
         ),
         params![
             event.id.as_str(),
-            invitee.id.as_str(),
+            attendee.id.as_str(),
             position,
-            invitee.is_optional,
-            invitee.id == event.organizer,
-            status.as_str(),
+            attendee.is_optional,
+            attendee.is_organizer,
+            attendee.response_status.as_str(),
             event.when.is_all_day(),
             p.start_key,
             p.recurring,
@@ -385,15 +400,13 @@ async fn invite(conn: &impl Db, stored: &mut StoredEvent, invitees: &[Invitee]) 
             params![invitee.id.as_str(), stored.event.id.as_str()],
         )
         .await?;
-        insert_attendee(
-            conn,
-            &stored.event,
-            &p,
-            stored.next_position,
-            invitee,
-            ResponseStatus::NeedsAction,
-        )
-        .await?;
+        let attendee = Attendee {
+            id: invitee.id.clone(),
+            is_optional: invitee.is_optional,
+            response_status: ResponseStatus::NeedsAction,
+            is_organizer: false,
+        };
+        insert_attendee(conn, &stored.event, &p, stored.next_position, &attendee).await?;
         stored.next_position += 1;
         stored.attendee_count += 1;
     }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::db::{Db, Row, params, sql};
+use super::db::{Db, Row, Sql, params, sql};
 use super::load::{
     Target, attendees_page, decoded, event_page, exceptions_of, instance_view, occurrence_view,
     resolve, view, visible,
@@ -19,6 +19,48 @@ use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cursor::{ChangeCursor, EventCursor, SyncPoint, SyncToken, encode_position};
 use crate::store::{ListChanges, ListEvents, Listed, Page};
+
+/// Events the caller left, by number.
+pub(super) const LEFT_EVENTS: Sql = sql!(
+    "SELECT r.seq, r.event_id FROM removals r JOIN events e ON e.id = r.event_id
+         WHERE r.union_id = $1 AND e.corp_id = $2 AND r.seq >= $3 AND r.seq <= $4"
+);
+
+/// Responses of anyone to the events in the caller's calendar, by number.
+pub(super) const ANSWERED_EVENTS: Sql = sql!(
+    "SELECT max(c.changed) AS seq, c.event_id FROM attendees me
+           JOIN attendees c ON c.event_id = me.event_id
+         WHERE me.union_id = $1 AND c.changed >= $2 AND c.changed <= $3
+         GROUP BY c.event_id"
+);
+
+/// Changes of the events in the caller's calendar, by number.
+pub(super) const CHANGED_EVENTS: Sql = sql!(
+    "SELECT e.seq, e.id AS event_id FROM attendees a JOIN events e ON e.id = a.event_id
+         WHERE a.union_id = $1 AND e.corp_id = $2 AND e.seq >= $3 AND e.seq <= $4"
+);
+
+/// The series of the caller's calendar that may have an occurrence in a window.
+pub(super) const SERIES_IN_WINDOW: Sql = sql!(
+    "SELECT e.id, e.seq FROM attendees a JOIN events e ON e.id = a.event_id
+         WHERE a.union_id = $1 AND e.corp_id = $2 AND a.recurring = TRUE
+           AND a.series_start_key < $3 AND a.series_end_key > $4 AND e.deleted = FALSE"
+);
+
+/// The caller's calendar rows in a window: see `calendar_rows`.
+pub(super) const CALENDAR_ROWS: Sql = sql!(
+    // The window's loose bounds come before the cursor: SQLite
+    // ranges the index on the first lower bound it is given.
+    "SELECT e.id, e.body, e.seq, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
+         WHERE a.union_id = $1 AND e.corp_id = $2 AND ($3 OR e.deleted = FALSE)
+           AND (NOT $4 OR a.recurring = FALSE)
+           AND a.start_key >= $5 AND a.start_key < $6
+           AND ((a.all_day = FALSE AND a.start_key >= $7 AND a.start_key < $8)
+             OR (a.all_day = TRUE AND a.start_key >= $9 AND a.start_key < $10))
+           AND (a.start_key, a.event_id) > ($11, $12)
+         ORDER BY a.start_key, a.event_id",
+    limit 13
+);
 
 /// GetEvent of an event, in one statement; `None` when no event has that
 /// id (it may name an occurrence of a series).
@@ -261,11 +303,7 @@ pub async fn list_view(
     let (lo, hi) = loose_bounds(&w);
     let masters: Vec<(String, i64)> = conn
         .query(
-            sql!(
-                "SELECT e.id, e.seq FROM attendees a JOIN events e ON e.id = a.event_id
-                 WHERE a.union_id = $1 AND e.corp_id = $2 AND a.recurring = TRUE
-                   AND a.series_start_key < $3 AND a.series_end_key > $4 AND e.deleted = FALSE"
-            ),
+            SERIES_IN_WINDOW,
             params![caller.as_str(), corp_id.as_str(), hi, lo],
             |r| Ok((r.get("id")?, r.get("seq")?)),
         )
@@ -372,30 +410,20 @@ async fn calendar_rows(
     let (lo, hi) = loose_bounds(w);
     let (after_key, after_id) = resume_after(query).unwrap_or((i64::MIN, String::new()));
     conn.query_limited(
-        sql!(
-            "SELECT e.id, e.body, e.seq, e.deleted, a.start_key FROM attendees a JOIN events e ON e.id = a.event_id
-             WHERE a.union_id = $1 AND e.corp_id = $2 AND ($3 OR e.deleted = FALSE)
-               AND (NOT $4 OR a.recurring = FALSE)
-               AND ((a.all_day = FALSE AND a.start_key >= $5 AND a.start_key < $6)
-                 OR (a.all_day = TRUE AND a.start_key >= $7 AND a.start_key < $8))
-               AND (a.start_key, a.event_id) > ($9, $10)
-               AND a.start_key >= $11 AND a.start_key < $12
-             ORDER BY a.start_key, a.event_id",
-            limit 13
-        ),
+        CALENDAR_ROWS,
         params![
             caller.as_str(),
             corp_id.as_str(),
             show_deleted,
             singles_only,
+            lo,
+            hi,
             w.instant.0,
             w.instant.1,
             w.floating.0,
             w.floating.1,
             after_key,
-            after_id,
-            lo,
-            hi
+            after_id
         ],
         limit,
         |r| {
@@ -425,10 +453,7 @@ async fn changes_from(
     }
     let mut rows = conn
         .query(
-            sql!(
-                "SELECT e.seq, e.id AS event_id FROM attendees a JOIN events e ON e.id = a.event_id
-                 WHERE a.union_id = $1 AND e.corp_id = $2 AND e.seq >= $3 AND e.seq <= $4"
-            ),
+            CHANGED_EVENTS,
             params![caller.as_str(), corp_id.as_str(), from, upto],
             change(false),
         )
@@ -437,12 +462,7 @@ async fn changes_from(
     // responses.
     rows.extend(
         conn.query(
-            sql!(
-                "SELECT max(c.changed) AS seq, c.event_id FROM attendees me
-                   JOIN attendees c ON c.event_id = me.event_id
-                 WHERE me.union_id = $1 AND c.changed >= $2 AND c.changed <= $3
-                 GROUP BY c.event_id"
-            ),
+            ANSWERED_EVENTS,
             params![caller.as_str(), from, upto],
             change(false),
         )
@@ -450,10 +470,7 @@ async fn changes_from(
     );
     rows.extend(
         conn.query(
-            sql!(
-                "SELECT r.seq, r.event_id FROM removals r JOIN events e ON e.id = r.event_id
-                 WHERE r.union_id = $1 AND e.corp_id = $2 AND r.seq >= $3 AND r.seq <= $4"
-            ),
+            LEFT_EVENTS,
             params![caller.as_str(), corp_id.as_str(), from, upto],
             change(true),
         )

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::db::{Db, Row, params, sql};
+use super::db::{Db, Row, Sql, params, sql};
 use crate::domain::attendee::{Attendee, ResponseStatus};
 use crate::domain::event::{Event, EventView};
 use crate::domain::policy;
@@ -13,6 +13,34 @@ use crate::domain::series::{Exception, Instance, InstanceId, Origin, Series};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::stored::{decode_event, decode_exception};
+
+/// An event with the caller's own entry: see `load_event`.
+pub(super) const EVENT_WITH_ME: Sql = sql!(
+    "SELECT e.body, e.seq, e.deleted, e.attendee_count, e.next_position,
+            a.union_id, a.is_optional, a.response_status, a.is_organizer
+         FROM events e LEFT JOIN attendees a ON a.event_id = e.id AND a.union_id = $1
+         WHERE e.id = $2 AND e.corp_id = $3"
+);
+
+/// An event's attendees in the order they were invited.
+pub(super) const ATTENDEES_PAGE: Sql = sql!(
+    "SELECT union_id, is_optional, response_status, is_organizer, position FROM attendees
+     WHERE event_id = $1 AND position > $2 ORDER BY position",
+    limit 3
+);
+
+/// An event with its first attendees: see `event_page`.
+pub(super) const EVENT_PAGE: Sql = sql!(
+    // Driven by the attendees, in the order they were invited, so that a
+    // large event is read only as far as the page (an event without any
+    // attendee row is seen by no one anyway).
+    "SELECT e.seq, CASE WHEN e.seq = $1 THEN NULL ELSE e.body END AS body, e.deleted,
+       e.attendee_count, a.union_id, a.is_optional, a.response_status, a.is_organizer
+     FROM attendees a JOIN events e ON e.id = a.event_id
+     WHERE a.event_id = $2 AND e.corp_id = $3
+     ORDER BY a.position",
+    limit 4
+);
 
 /// An event row.
 pub struct StoredEvent {
@@ -46,12 +74,7 @@ pub async fn load_event(
     id: &EventId,
 ) -> ApiResult<Option<(StoredEvent, Option<Attendee>)>> {
     conn.query_opt(
-        sql!(
-            "SELECT e.body, e.seq, e.deleted, e.attendee_count, e.next_position,
-                a.union_id, a.is_optional, a.response_status, a.is_organizer
-             FROM events e LEFT JOIN attendees a ON a.event_id = e.id AND a.union_id = $1
-             WHERE e.id = $2 AND e.corp_id = $3"
-        ),
+        EVENT_WITH_ME,
         params![caller.as_str(), id.as_str(), corp_id.as_str()],
         |r| {
             let me = match r.get::<Option<String>>("union_id")? {
@@ -103,11 +126,7 @@ pub async fn attendees_page(
     limit: usize,
 ) -> ApiResult<Vec<(i64, Attendee)>> {
     conn.query_limited(
-        sql!(
-            "SELECT union_id, is_optional, response_status, is_organizer, position FROM attendees
-             WHERE event_id = $1 AND position > $2 ORDER BY position",
-            limit 3
-        ),
+        ATTENDEES_PAGE,
         params![event_id.as_str(), after],
         limit,
         |r| Ok((r.get("position")?, attendee(r)?)),
@@ -140,7 +159,8 @@ pub struct EventPage {
 /// An event of the org with its first `max` attendees, in one statement.
 /// The event's body comes only if the cache lacks its change number. The
 /// caller's own entry is looked for among those attendees, and read on its
-/// own only when the event has more. `None` when there is no such event.
+/// own only when the event has more. `None` when there is no such event (or
+/// it has no attendee, which no one may see).
 pub async fn event_page(
     conn: &impl Db,
     corp_id: &CorpId,
@@ -153,14 +173,7 @@ pub async fn event_page(
     let mut header = None;
     let rows = conn
         .query_limited(
-            sql!(
-                "SELECT e.seq, CASE WHEN e.seq = $1 THEN NULL ELSE e.body END AS body, e.deleted,
-                   e.attendee_count, a.union_id, a.is_optional, a.response_status, a.is_organizer
-                 FROM events e LEFT JOIN attendees a ON a.event_id = e.id
-                 WHERE e.id = $2 AND e.corp_id = $3
-                 ORDER BY a.position",
-                limit 4
-            ),
+            EVENT_PAGE,
             params![known_seq, id.as_str(), corp_id.as_str()],
             max.max(1),
             |r| {
@@ -172,17 +185,14 @@ pub async fn event_page(
                     let others: i64 = r.get("attendee_count")?;
                     header = Some((event, r.get::<bool>("deleted")?, others));
                 }
-                match r.get::<Option<String>>("union_id")? {
-                    Some(_) => attendee(r).map(Some),
-                    None => Ok(None),
-                }
+                attendee(r)
             },
         )
         .await?;
     let Some((event, deleted, others)) = header else {
         return Ok(None);
     };
-    let attendees: Vec<Attendee> = rows.into_iter().flatten().take(max).collect();
+    let attendees = rows;
     let mut me = attendees.iter().find(|a| &a.id == caller).cloned();
     // Everyone was read unless the page is full and the event has more (its
     // organizer and `others`).

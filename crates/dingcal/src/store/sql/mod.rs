@@ -375,3 +375,81 @@ impl<B: Backend> ScheduleReads for SqlStore<B> {
             .await
     }
 }
+
+/// The plans SQLite makes for the statements that read ranges of a
+/// calendar: each must search an index on what bounds it, never scan a
+/// table. (SQLite plans by the order of the terms too: a bound given later
+/// than another can be ignored.)
+#[cfg(test)]
+mod plans {
+    use rusqlite::Connection;
+
+    use super::db::Sql;
+    use super::{calendar, load, schedule};
+    use crate::store::migrate;
+
+    /// The plan's steps, one per line.
+    fn plan(sql: Sql) -> String {
+        let conn = Connection::open_in_memory().unwrap();
+        for step in migrate::SQLITE {
+            conn.execute_batch(step).unwrap();
+        }
+        let mut explain = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.sqlite))
+            .unwrap();
+        let nulls = vec![rusqlite::types::Null; explain.parameter_count()];
+        let steps: Vec<String> = explain
+            .query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        steps.join("\n")
+    }
+
+    fn assert_searches(sql: Sql, wanted: &[&str]) {
+        let plan = plan(sql);
+        assert!(!plan.contains("SCAN"), "a scan in\n{plan}");
+        for step in wanted {
+            assert!(plan.contains(step), "no `{step}` in\n{plan}");
+        }
+    }
+
+    #[test]
+    fn a_window_of_a_calendar_ranges_its_index_on_the_window() {
+        assert_searches(
+            calendar::CALENDAR_ROWS,
+            &["attendees_calendar (union_id=? AND start_key>? AND start_key<?)"],
+        );
+    }
+
+    #[test]
+    fn series_and_free_busy_range_the_series_index() {
+        for sql in [calendar::SERIES_IN_WINDOW, schedule::BUSY_CANDIDATES] {
+            assert_searches(sql, &["attendees_series (union_id=?"]);
+        }
+    }
+
+    #[test]
+    fn an_event_and_its_attendees_are_read_by_their_keys() {
+        assert_searches(load::EVENT_PAGE, &["attendees_in_order (event_id=?)"]);
+        assert!(!plan(load::EVENT_PAGE).contains("TEMP B-TREE"));
+        assert_searches(
+            load::EVENT_WITH_ME,
+            &["PRIMARY KEY (event_id=? AND union_id=?)"],
+        );
+        assert_searches(
+            load::ATTENDEES_PAGE,
+            &["attendees_in_order (event_id=? AND position>?)"],
+        );
+    }
+
+    #[test]
+    fn a_sync_reads_the_callers_entries_then_each_events_changes() {
+        assert_searches(calendar::CHANGED_EVENTS, &["(union_id=?)"]);
+        assert_searches(
+            calendar::ANSWERED_EVENTS,
+            &["attendees_changed (event_id=? AND changed>? AND changed<?)"],
+        );
+        assert_searches(calendar::LEFT_EVENTS, &["r USING PRIMARY KEY (union_id=?)"]);
+    }
+}

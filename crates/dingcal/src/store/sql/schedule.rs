@@ -1,7 +1,7 @@
 //! Free/busy: when each user is taken within a window.
 
 use super::calendar::loose_bounds;
-use super::db::{Db, params, sql};
+use super::db::{Db, Sql, params, sql};
 use super::load::load_event;
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::policy::{self, Busy as Taken};
@@ -9,6 +9,14 @@ use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::ApiResult;
 use crate::store::Busy;
+
+/// What may take up a user's time in a window.
+pub(super) const BUSY_CANDIDATES: Sql = sql!(
+    "SELECT a.event_id, e.seq, a.response_status, a.recurring
+         FROM attendees a JOIN events e ON e.id = a.event_id
+         WHERE a.union_id = $1 AND a.series_start_key < $2 AND a.series_end_key > $3
+           AND e.corp_id = $4 AND e.deleted = FALSE"
+);
 
 /// The most occurrences of one series a free/busy answer lists: a daily
 /// series over the longest window (dingcal's choice).
@@ -26,12 +34,7 @@ pub async fn busy(
     let (lo, hi) = loose_bounds(window);
     let rows: Vec<(String, i64, String, bool)> = conn
         .query(
-            sql!(
-                "SELECT a.event_id, e.seq, a.response_status, a.recurring
-                 FROM attendees a JOIN events e ON e.id = a.event_id
-                 WHERE a.union_id = $1 AND a.series_start_key < $2 AND a.series_end_key > $3
-                   AND e.corp_id = $4 AND e.deleted = FALSE"
-            ),
+            BUSY_CANDIDATES,
             params![user.as_str(), hi, lo, corp_id.as_str()],
             |r| {
                 Ok((

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use dingcal_recur::{Occurrence, Rule, Start, occurrences};
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Span, Timestamp};
 
 use super::attendee::ResponseStatus;
@@ -36,22 +36,28 @@ impl Origin {
         }
     }
 
-    fn suffix(self) -> String {
-        // Written out by hand: ids are made for every listed occurrence.
-        match self {
-            Origin::Date(d) => format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()),
-            Origin::Instant(t) => {
-                let dt = t.to_zoned(TimeZone::UTC).datetime();
-                format!(
-                    "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-                    dt.year(),
-                    dt.month(),
-                    dt.day(),
-                    dt.hour(),
-                    dt.minute(),
-                    dt.second()
-                )
+    /// Written digit by digit: ids are made for every listed occurrence.
+    fn write_suffix(self, out: &mut String) {
+        let digits = |out: &mut String, n: i32, width: u32| {
+            for place in (0..width).rev() {
+                let digit = (n / 10_i32.pow(place)).rem_euclid(10);
+                out.push(char::from(b'0' + digit as u8));
             }
+        };
+        let date = match self {
+            Origin::Date(d) => d,
+            Origin::Instant(t) => Offset::UTC.to_datetime(t).date(),
+        };
+        digits(out, i32::from(date.year()), 4);
+        digits(out, i32::from(date.month()), 2);
+        digits(out, i32::from(date.day()), 2);
+        if let Origin::Instant(t) = self {
+            let time = Offset::UTC.to_datetime(t).time();
+            out.push('T');
+            digits(out, i32::from(time.hour()), 2);
+            digits(out, i32::from(time.minute()), 2);
+            digits(out, i32::from(time.second()), 2);
+            out.push('Z');
         }
     }
 
@@ -75,7 +81,11 @@ pub struct InstanceId {
 
 impl InstanceId {
     pub fn id(&self) -> EventId {
-        EventId(format!("{}_{}", self.master, self.origin.suffix()))
+        let mut id = String::with_capacity(self.master.as_str().len() + 17);
+        id.push_str(self.master.as_str());
+        id.push('_');
+        self.origin.write_suffix(&mut id);
+        EventId(id)
     }
 
     /// Reads an instance id; `None` for anything else (a plain event id).
@@ -199,6 +209,20 @@ impl Series {
         }
     }
 
+    /// How long the longest occurrence lasts, in seconds, as the
+    /// exceptions may have changed some: how far before a window an
+    /// occurrence overlapping it may start.
+    pub fn longest_seconds(&self, exceptions: &BTreeMap<i64, Exception>) -> i64 {
+        exceptions
+            .values()
+            .filter_map(|x| x.event.as_ref())
+            .map(|changed| {
+                let (start, end) = changed.when.keys();
+                end - start
+            })
+            .fold(self.length_seconds(), i64::max)
+    }
+
     /// Whether `origin` is one of the series' occurrences.
     pub fn has(&self, origin: Origin) -> bool {
         let date = match (origin, &self.start) {
@@ -286,7 +310,9 @@ impl Series {
 
     /// Where the series' occurrences stand: those whose start (as changed
     /// by their exception) falls in `window`, in (start key, id) order,
-    /// after `after`, at most `limit`. Nothing is built but the keys.
+    /// after `after` (a start key and an instance id), at most `limit`.
+    /// Nothing is built but the keys: an id only to break a tie with the
+    /// cursor. (Within one series, ids order as their original starts.)
     pub fn placements(
         &self,
         master: &Event,
@@ -297,15 +323,14 @@ impl Series {
     ) -> Vec<Placement> {
         let place = |when: When, origin: Origin| Placement {
             key: when.keys().0,
-            id: InstanceId {
-                master: master.id.clone(),
-                origin,
-            }
-            .id(),
             origin,
             when,
         };
-        let beyond = |p: &Placement| after.is_none_or(|a| (p.key, &p.id.0) > (a.0, &a.1));
+        let beyond = |p: &Placement| {
+            after.is_none_or(|(key, id)| {
+                p.key > *key || (p.key == *key && p.id(&master.id).0.as_str() > id.as_str())
+            })
+        };
         // Nothing before the cursor is listed: the expansion starts there.
         let window = &after.map_or(*window, |(key, _)| window.from_key(*key));
         let mut out: Vec<Placement> = self
@@ -333,7 +358,7 @@ impl Series {
                 }
             }
         }
-        out.sort_by(|a, b| (a.key, &a.id.0).cmp(&(b.key, &b.id.0)));
+        out.sort_by_key(|p| (p.key, p.origin.key()));
         out.truncate(limit);
         out
     }
@@ -350,10 +375,20 @@ impl Series {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placement {
     pub key: i64,
-    pub id: EventId,
     pub origin: Origin,
     /// Its time, as its exception may have moved it.
     pub when: When,
+}
+
+impl Placement {
+    /// The occurrence's instance id, for a series of id `master`.
+    pub fn id(&self, master: &EventId) -> EventId {
+        InstanceId {
+            master: master.clone(),
+            origin: self.origin,
+        }
+        .id()
+    }
 }
 
 fn date_of(key: i64, zone: &TimeZone) -> Date {

@@ -13,7 +13,7 @@ use super::load::{
 use crate::domain::attendee::Attendee;
 use crate::domain::event::{Event, EventView};
 use crate::domain::policy;
-use crate::domain::series::{Origin, Series};
+use crate::domain::series::{InstanceId, Origin, Series};
 use crate::domain::time::Window;
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
@@ -291,13 +291,9 @@ pub async fn list_view(
     let limit = query.max_results + 1;
     // Everything is placed by its key first; only what makes the page is
     // built. Single events come from the calendar index.
-    let mut picks: Vec<(i64, String, Pick)> = Vec::new();
+    let mut picks: Vec<(i64, Pick)> = Vec::new();
     for row in calendar_rows(conn, corp_id, caller, query, false, true, limit).await? {
-        picks.push((
-            row.start_key,
-            row.event.id.0.clone(),
-            Pick::Single(row.event),
-        ));
+        picks.push((row.start_key, Pick::Single(row.event)));
     }
     // Series that may have an occurrence in the window.
     let (lo, hi) = loose_bounds(&w);
@@ -319,10 +315,31 @@ pub async fn list_view(
             continue;
         }
         for p in placed {
-            picks.push((p.key, p.id.0, Pick::Occurrence(series_list.len(), p.origin)));
+            picks.push((p.key, Pick::Occurrence(series_list.len(), p.origin)));
         }
         series_list.push((entry, None));
     }
+    // The page is the first `limit` by (key, id): what starts after the
+    // limit-th key cannot make it, and needs no id.
+    if picks.len() > limit {
+        let (_, last, _) = picks.select_nth_unstable_by_key(limit - 1, |(key, _)| *key);
+        let last = last.0;
+        picks.retain(|(key, _)| *key <= last);
+    }
+    let mut picks: Vec<(i64, EventId, Pick)> = picks
+        .into_iter()
+        .map(|(key, pick)| {
+            let id = match &pick {
+                Pick::Single(event) => event.id.clone(),
+                Pick::Occurrence(i, origin) => InstanceId {
+                    master: series_list[*i].0.master.id.clone(),
+                    origin: *origin,
+                }
+                .id(),
+            };
+            (key, id, pick)
+        })
+        .collect();
     picks.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     picks.truncate(limit);
     let mut views: Vec<EventView> = Vec::new();

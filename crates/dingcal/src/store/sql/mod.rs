@@ -424,9 +424,22 @@ mod plans {
 
     #[test]
     fn series_and_free_busy_range_the_series_index() {
-        for sql in [calendar::SERIES_IN_WINDOW, schedule::BUSY_CANDIDATES] {
-            assert_searches(sql, &["attendees_series (union_id=?"]);
-        }
+        assert_searches(
+            calendar::SERIES_IN_WINDOW,
+            &["COVERING INDEX attendees_series (union_id=?"],
+        );
+        // The candidates first, from covering indexes only; then each
+        // candidate's own row.
+        let busy = plan(schedule::BUSY_CANDIDATES);
+        let materialized = busy.find("MATERIALIZE").expect(&busy);
+        let candidates = busy
+            .find("COVERING INDEX attendees_series (union_id=?")
+            .expect(&busy);
+        let answers = busy
+            .find("PRIMARY KEY (event_id=? AND union_id=?)")
+            .expect(&busy);
+        assert!(materialized < candidates && candidates < answers, "{busy}");
+        assert!(busy.contains("COVERING INDEX events_version"), "{busy}");
     }
 
     #[test]

@@ -9,6 +9,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+use crate::postgres::{self, Schema};
+
 /// Users u0001..u5001 of acme, enough to reach every attendee bound.
 pub const EXTRA_USERS: usize = 5_001;
 
@@ -21,9 +23,6 @@ pub struct TestServer {
     _own: Option<(Running, TestDb, TempDir)>,
 }
 
-/// The PostgreSQL server the tests may use (`postgres://...`); without it
-/// the tests that need one are skipped.
-pub const POSTGRES_VAR: &str = "DINGCAL_TEST_POSTGRES";
 /// `postgres` runs the whole suite on `DINGCAL_TEST_POSTGRES` instead of
 /// SQLite.
 pub const STORE_VAR: &str = "DINGCAL_TEST_STORE";
@@ -32,18 +31,14 @@ pub const STORE_VAR: &str = "DINGCAL_TEST_STORE";
 /// on the PostgreSQL server, dropped when this is.
 pub struct TestDb {
     pub url: String,
-    schema: Option<(String, String)>,
+    schema: Option<Schema>,
 }
 
 impl TestDb {
     /// The database the suite runs on (see `STORE_VAR`).
     pub fn for_suite(dir: &std::path::Path) -> TestDb {
         match std::env::var(STORE_VAR).as_deref() {
-            Ok("postgres") => {
-                let server = std::env::var(POSTGRES_VAR)
-                    .unwrap_or_else(|_| panic!("{STORE_VAR}=postgres needs {POSTGRES_VAR}"));
-                TestDb::postgres(&server)
-            }
+            Ok("postgres") => TestDb::postgres(),
             _ => TestDb {
                 url: format!("sqlite://{}", dir.join("dingcal.db").display()),
                 schema: None,
@@ -51,76 +46,27 @@ impl TestDb {
         }
     }
 
-    /// A fresh schema on the PostgreSQL server, if one is configured.
-    pub fn postgres_if_configured(test: &str) -> Option<TestDb> {
-        match std::env::var(POSTGRES_VAR) {
-            Ok(server) => Some(TestDb::postgres(&server)),
-            Err(_) => {
-                eprintln!("skipped {test}: set {POSTGRES_VAR}=postgres://... to run it");
-                None
-            }
-        }
-    }
-
-    fn postgres(server: &str) -> TestDb {
-        let schema = format!("dingcal_test_{}", random_suffix());
-        on_postgres(server, &format!("CREATE SCHEMA {schema}"));
-        let join = if server.contains('?') { '&' } else { '?' };
+    /// A fresh schema on the PostgreSQL server of `DINGCAL_TEST_POSTGRES`;
+    /// panics without it. Tests calling this are `#[ignore]`d.
+    pub fn postgres() -> TestDb {
+        let schema = Schema::create(&postgres::server());
         TestDb {
-            url: format!("{server}{join}options=-c%20search_path%3D{schema}"),
-            schema: Some((server.to_string(), schema)),
+            url: schema.url.clone(),
+            schema: Some(schema),
         }
     }
 
     /// Runs SQL in this PostgreSQL schema.
     pub fn run_sql(&self, sql: &str) {
-        let (server, schema) = self.schema.as_ref().expect("a PostgreSQL test database");
-        on_postgres(server, &format!("SET search_path TO {schema}; {sql}"));
+        self.schema
+            .as_ref()
+            .expect("a PostgreSQL test database")
+            .run_sql(sql);
     }
 
     pub fn db_url(&self) -> DbUrl {
         DbUrl::parse(&self.url).expect("test database URL")
     }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((server, schema)) = &self.schema {
-            on_postgres(server, &format!("DROP SCHEMA {schema} CASCADE"));
-        }
-    }
-}
-
-/// Runs SQL on the PostgreSQL server, from a thread and runtime of its own,
-/// so that it can be called from anywhere (a Drop, a test's runtime).
-fn on_postgres(server: &str, sql: &str) {
-    let (server, sql) = (server.to_string(), sql.to_string());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        runtime.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-                .await
-                .unwrap_or_else(|e| panic!("cannot connect to {server}: {e}"));
-            tokio::spawn(connection);
-            client.batch_execute(&sql).await.expect(&sql);
-        });
-    })
-    .join()
-    .expect("PostgreSQL statement");
-}
-
-fn random_suffix() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .subsec_nanos();
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("{}_{nanos}_{n}", std::process::id())
 }
 
 pub fn extra_user(n: usize) -> String {

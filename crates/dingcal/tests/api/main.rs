@@ -9,6 +9,8 @@ mod events;
 mod idempotency;
 mod multinode;
 mod patch;
+#[path = "../support/postgres.rs"]
+mod postgres;
 mod process;
 mod recurrence;
 mod respond;

@@ -15,7 +15,7 @@ use jiff::{SignedDuration, Span, Timestamp};
 
 use super::attendee::ResponseStatus;
 use super::event::Event;
-use super::time::{When, Window};
+use super::time::{When, Window, push_digits};
 use super::{EventId, UnionId};
 use crate::error::ApiResult;
 
@@ -38,25 +38,19 @@ impl Origin {
 
     /// Written digit by digit: ids are made for every listed occurrence.
     fn write_suffix(self, out: &mut String) {
-        let digits = |out: &mut String, n: i32, width: u32| {
-            for place in (0..width).rev() {
-                let digit = (n / 10_i32.pow(place)).rem_euclid(10);
-                out.push(char::from(b'0' + digit as u8));
-            }
-        };
         let date = match self {
             Origin::Date(d) => d,
             Origin::Instant(t) => Offset::UTC.to_datetime(t).date(),
         };
-        digits(out, i32::from(date.year()), 4);
-        digits(out, i32::from(date.month()), 2);
-        digits(out, i32::from(date.day()), 2);
+        push_digits(out, date.year().unsigned_abs().into(), 4);
+        push_digits(out, date.month().unsigned_abs().into(), 2);
+        push_digits(out, date.day().unsigned_abs().into(), 2);
         if let Origin::Instant(t) = self {
             let time = Offset::UTC.to_datetime(t).time();
             out.push('T');
-            digits(out, i32::from(time.hour()), 2);
-            digits(out, i32::from(time.minute()), 2);
-            digits(out, i32::from(time.second()), 2);
+            push_digits(out, time.hour().unsigned_abs().into(), 2);
+            push_digits(out, time.minute().unsigned_abs().into(), 2);
+            push_digits(out, time.second().unsigned_abs().into(), 2);
             out.push('Z');
         }
     }

@@ -251,6 +251,15 @@ pub fn now() -> Timestamp {
     Timestamp::now()
 }
 
+/// Writes `n` in decimal, zero-padded to `width` digits: instance ids and
+/// answers write many dates, and this is what they are made of.
+pub fn push_digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (n / 10_u32.pow(place)) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
+}
+
 /// A date's midnight read as UTC, in seconds; the last days jiff can hold
 /// as a date but not as an instant saturate to the largest instant.
 pub fn floating_seconds(date: Date) -> i64 {

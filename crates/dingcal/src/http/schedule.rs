@@ -7,16 +7,14 @@ use axum::extract::State;
 use axum::routing::post;
 
 use super::AppState;
-use super::answer::JsonAnswer;
+use super::answer::RawJson;
 use super::auth::{Access, ScheduleRead};
 use super::extract::Json;
 use crate::domain::UnionId;
 use crate::domain::limits::{USERS_PER_SCHEDULE, check_count};
 use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
-use crate::store::Busy;
-use crate::wire::render::event_times;
-use crate::wire::schedule::{ScheduleBody, ScheduleInformation, ScheduleItem, ScheduleRequest};
+use crate::wire::schedule::ScheduleRequest;
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -35,7 +33,7 @@ async fn get_schedule(
     access: Access<ScheduleRead>,
     axum::extract::Path(user_id): axum::extract::Path<String>,
     Json(body): Json<Option<ScheduleRequest>>,
-) -> ApiResult<JsonAnswer<ScheduleBody>> {
+) -> ApiResult<RawJson> {
     state.directory.member(&access.grant.corp_id, &user_id)?;
     schedule(&state, &access, body).await
 }
@@ -45,7 +43,7 @@ async fn get_schedule_by_me(
     State(state): State<Arc<AppState>>,
     access: Access<ScheduleRead>,
     Json(body): Json<Option<ScheduleRequest>>,
-) -> ApiResult<JsonAnswer<ScheduleBody>> {
+) -> ApiResult<RawJson> {
     if access.grant.user.is_none() {
         return Err(ApiError::user_token_required());
     }
@@ -56,7 +54,7 @@ async fn schedule(
     state: &AppState,
     access: &Access<ScheduleRead>,
     body: Option<ScheduleRequest>,
-) -> ApiResult<JsonAnswer<ScheduleBody>> {
+) -> ApiResult<RawJson> {
     let corp_id = access.grant.corp_id.clone();
     let body =
         body.ok_or_else(|| ApiError::invalid_parameter("The request body must be provided."))?;
@@ -77,38 +75,13 @@ async fn schedule(
         .map(|u| state.directory.member(&corp_id, u).ok())
         .collect();
     let known = members.iter().flatten().cloned().collect();
-    let mut busy = state.store.busy(corp_id, known, window).await?.into_iter();
-    let schedule_information = users
-        .into_iter()
-        .zip(members)
-        .map(|(user_id, member)| match member {
-            None => ScheduleInformation {
-                user_id,
-                error: Some("user not found".into()),
-                schedule_items: Vec::new(),
-            },
-            Some(_) => ScheduleInformation {
-                user_id,
-                error: None,
-                schedule_items: busy
-                    .next()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(schedule_item)
-                    .collect(),
-            },
-        })
-        .collect();
-    Ok(JsonAnswer(ScheduleBody {
-        schedule_information,
-    }))
-}
-
-fn schedule_item(b: &Busy) -> ScheduleItem {
-    let (start, end) = event_times(&b.when);
-    ScheduleItem {
-        status: if b.tentative { "Tentative" } else { "Busy" },
-        start,
-        end,
-    }
+    let found = state.store.busy(corp_id, known, window).await?;
+    let mut busy = found.iter();
+    let answers = users.iter().zip(&members).map(|(user, member)| {
+        (
+            user.as_str(),
+            member.as_ref().and_then(|_| busy.next()).map(Vec::as_slice),
+        )
+    });
+    Ok(RawJson(state.render.schedule(answers)?))
 }

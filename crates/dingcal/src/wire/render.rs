@@ -5,16 +5,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use jiff::fmt::temporal::DateTimePrinter;
-use jiff::tz::TimeZone;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
 
 use crate::directory::Directory;
 use crate::domain::attendee::{Attendee, ResponseStatus};
 use crate::domain::event::{Event, EventView, Recurrence};
 use crate::domain::series::Origin;
-use crate::domain::time::When;
+use crate::domain::time::{When, push_digits};
 use crate::domain::{EventId, UnionId};
 use crate::error::ApiError;
+use crate::store::Busy;
 use crate::wire::event::{
     AttendeeBody, CardInstanceBody, CategoryBody, EventConfigBody, EventFields, EventParticipants,
     EventTime, ListTokens, LocationBody, OnlineMeetingBody, PatternBody, RangeBody, RecurrenceBody,
@@ -177,6 +178,87 @@ impl Renderer {
     }
 }
 
+impl Renderer {
+    /// GetSchedule's answer: for each user asked, when they are taken, or
+    /// that there is no such user. Written directly: dates and times are
+    /// digits; user ids and zone names are escaped as JSON (each zone once).
+    pub fn schedule<'a>(
+        &self,
+        users: impl IntoIterator<Item = (&'a str, Option<&'a [Busy]>)>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut out = String::with_capacity(4096);
+        let mut zones: Vec<(&str, TimeZone, String)> = Vec::new();
+        out.push_str(r#"{"scheduleInformation":["#);
+        for (i, (user, busy)) in users.into_iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"userId":"#);
+            out.push_str(&serde_json::to_string(user)?);
+            let Some(busy) = busy else {
+                out.push_str(r#","error":"user not found","scheduleItems":[]}"#);
+                continue;
+            };
+            out.push_str(r#","scheduleItems":["#);
+            for (j, b) in busy.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(if b.tentative {
+                    r#"{"status":"Tentative","start":"#
+                } else {
+                    r#"{"status":"Busy","start":"#
+                });
+                match &b.when {
+                    When::AllDay { start, end } => {
+                        push_date_body(&mut out, *start);
+                        out.push_str(r#","end":"#);
+                        push_date_body(&mut out, *end);
+                    }
+                    When::Timed {
+                        start,
+                        end,
+                        time_zone,
+                    } => {
+                        let k = match zones.iter().position(|(name, ..)| name == time_zone) {
+                            Some(k) => k,
+                            None => {
+                                let zone = TimeZone::get(time_zone).unwrap_or(TimeZone::UTC);
+                                zones.push((time_zone, zone, serde_json::to_string(time_zone)?));
+                                zones.len() - 1
+                            }
+                        };
+                        let (_, zone, name) = &zones[k];
+                        push_instant_body(&mut out, *start, zone, name);
+                        out.push_str(r#","end":"#);
+                        push_instant_body(&mut out, *end, zone, name);
+                    }
+                }
+                out.push('}');
+            }
+            out.push_str("]}");
+        }
+        out.push_str("]}");
+        Ok(out.into_bytes())
+    }
+}
+
+/// `{"date":"YYYY-MM-DD"}`.
+fn push_date_body(out: &mut String, date: Date) {
+    out.push_str(r#"{"date":""#);
+    push_date(out, date);
+    out.push_str(r#""}"#);
+}
+
+/// `{"dateTime":"...","timeZone":NAME}`, the name already written as JSON.
+fn push_instant_body(out: &mut String, at: Timestamp, zone: &TimeZone, name: &str) {
+    out.push_str(r#"{"dateTime":""#);
+    push_in_zone(out, at, zone);
+    out.push_str(r#"","timeZone":"#);
+    out.push_str(name);
+    out.push('}');
+}
+
 /// The fields of an event that every caller sees alike.
 fn event_fields(e: &Event) -> EventFields<'_> {
     let (start, end) = event_times(&e.when);
@@ -261,9 +343,6 @@ fn recurrence_body(r: &Recurrence) -> RecurrenceBody {
     }
 }
 
-/// Instants and dates as RFC 3339 writes them, to the second.
-const PRINTER: DateTimePrinter = DateTimePrinter::new().precision(Some(0));
-
 /// `start` and `end` as the wire shows them: dates for an all-day event; a
 /// timed event's instants in its own zone's offset, with the zone's name.
 pub fn event_times(when: &When) -> (EventTime, EventTime) {
@@ -307,14 +386,14 @@ fn origin_time(origin: Origin, when: &When) -> EventTime {
 /// createTime and updateTime: UTC, whole seconds.
 pub fn format_instant(ts: Timestamp) -> String {
     let mut out = String::with_capacity(20);
-    // Printing into a String cannot fail.
-    let _ = PRINTER.print_timestamp(&ts, &mut out);
+    push_date_time(&mut out, Offset::UTC.to_datetime(ts));
+    out.push('Z');
     out
 }
 
-fn date_time(date: jiff::civil::Date) -> EventTime {
+fn date_time(date: Date) -> EventTime {
     let mut out = String::with_capacity(10);
-    let _ = PRINTER.print_date(&date, &mut out);
+    push_date(&mut out, date);
     EventTime {
         date: Some(out),
         date_time: None,
@@ -322,11 +401,44 @@ fn date_time(date: jiff::civil::Date) -> EventTime {
     }
 }
 
-/// An instant with the offset `zone` has then.
+/// An instant with the offset `zone` has then, as RFC 3339 writes it to the
+/// second (the offset to the minute, as strftime's `%:z` wrote it).
 fn in_zone(at: Timestamp, zone: &TimeZone) -> String {
     let mut out = String::with_capacity(25);
-    let _ = PRINTER.print_timestamp_with_offset(&at, zone.to_offset(at), &mut out);
+    push_in_zone(&mut out, at, zone);
     out
+}
+
+fn push_in_zone(out: &mut String, at: Timestamp, zone: &TimeZone) {
+    let offset = zone.to_offset(at);
+    push_date_time(out, offset.to_datetime(at));
+    let seconds = offset.seconds();
+    out.push(if seconds < 0 { '-' } else { '+' });
+    let seconds = seconds.unsigned_abs();
+    push_digits(out, seconds / 3600, 2);
+    out.push(':');
+    push_digits(out, seconds / 60 % 60, 2);
+}
+
+/// `YYYY-MM-DD`, written by hand: answers hold many (jiff's printers cost
+/// several times as much).
+fn push_date(out: &mut String, date: Date) {
+    push_digits(out, date.year().unsigned_abs().into(), 4);
+    out.push('-');
+    push_digits(out, date.month().unsigned_abs().into(), 2);
+    out.push('-');
+    push_digits(out, date.day().unsigned_abs().into(), 2);
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`.
+fn push_date_time(out: &mut String, dt: DateTime) {
+    push_date(out, dt.date());
+    out.push('T');
+    push_digits(out, dt.hour().unsigned_abs().into(), 2);
+    out.push(':');
+    push_digits(out, dt.minute().unsigned_abs().into(), 2);
+    out.push(':');
+    push_digits(out, dt.second().unsigned_abs().into(), 2);
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! GetSchedule: free/busy of several users.
+//! GetSchedule: free/busy of several users. Its answer holds thousands of
+//! items and is written directly (`render::Renderer::schedule`):
+//! `{"scheduleInformation":[{"userId", "error"?, "scheduleItems":[{"status",
+//! "start", "end"}]}]}`, each time as `{"date"}` or `{"dateTime",
+//! "timeZone"}`.
 
-use serde::{Deserialize, Serialize};
-
-use super::event::EventTime;
+use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -10,27 +12,4 @@ pub struct ScheduleRequest {
     pub user_ids: Option<Vec<String>>,
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleBody {
-    pub schedule_information: Vec<ScheduleInformation>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleInformation {
-    pub user_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub schedule_items: Vec<ScheduleItem>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleItem {
-    pub status: &'static str,
-    pub start: EventTime,
-    pub end: EventTime,
 }

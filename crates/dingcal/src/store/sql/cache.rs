@@ -88,6 +88,28 @@ pub struct Caches {
 }
 
 impl Caches {
+    /// The event `id` at change number `seq`, from the cache or read anew;
+    /// `None` if it no longer has that number.
+    pub async fn event(
+        &self,
+        conn: &impl Db,
+        id: &EventId,
+        seq: i64,
+    ) -> ApiResult<Option<Arc<Event>>> {
+        if let Some(hit) = self.events.get(id, seq) {
+            return Ok(Some(hit));
+        }
+        let body: Option<String> = conn
+            .query_opt(
+                sql!("SELECT body FROM events WHERE id = $1 AND seq = $2"),
+                params![id.as_str(), seq],
+                |r| r.get("body"),
+            )
+            .await?;
+        body.map(|body| self.events.get_or(id, seq, || decode_event(&body)))
+            .transpose()
+    }
+
     /// The series named by (id, change number), in the order asked; those
     /// no longer recurring are left out.
     pub async fn series_of(

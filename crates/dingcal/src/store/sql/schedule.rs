@@ -2,7 +2,6 @@
 
 use super::calendar::loose_bounds;
 use super::db::{Db, Sql, params, sql};
-use super::load::load_event;
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::policy::{self, Busy as Taken};
 use crate::domain::time::{When, Window};
@@ -68,8 +67,8 @@ pub async fn busy(
         let id = EventId(id);
         let status = ResponseStatus::parse(Some(&status)).unwrap_or(ResponseStatus::NeedsAction);
         if !recurring {
-            if let Some((stored, _)) = load_event(conn, corp_id, user, &id).await? {
-                take(&stored.event.when, stored.event.is_free(), status);
+            if let Some(event) = conn.caches().event(conn, &id, seq).await? {
+                take(&event.when, event.is_free(), status);
             }
             continue;
         }

@@ -142,8 +142,11 @@ impl Postgres {
             lease.release();
             return result;
         };
-        client.batch_execute(begin).await?;
-        let result = f(lease.conn()).await;
+        // BEGIN goes out with the work's first statements, in one round
+        // trip: the server takes them in the order they were sent.
+        let (begun, result) =
+            futures_util::future::join(client.batch_execute(begin), f(lease.conn())).await;
+        begun?;
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         // A connection whose transaction did not end cleanly is closed (by
         // the lease) rather than pooled.

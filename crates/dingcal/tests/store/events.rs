@@ -175,6 +175,41 @@ async fn a_patch_by_someone_not_invited_is_not_found(f: Fixture) {
     assert_eq!(f.get(ALICE, &id).await.unwrap(), created);
 }
 
+async fn patches_sent_together_each_apply_and_lose_nothing(f: Fixture) {
+    let id = f.create(ALICE, planning(), &[BOB]).await.event.id.clone();
+    let described = EventChanges {
+        description: Some("Agenda".into()),
+        ..EventChanges::default()
+    };
+    let (retitled, refused, described, freed) = tokio::join!(
+        f.store
+            .patch_event(meta(ALICE), id.clone(), retitle("Review")),
+        f.store
+            .patch_event(meta(BOB), id.clone(), retitle("Hijacked")),
+        f.store.patch_event(meta(ALICE), id.clone(), described),
+        f.store.patch_event(
+            meta(ALICE),
+            id.clone(),
+            EventChanges {
+                free_busy_status: Some("free".into()),
+                ..EventChanges::default()
+            }
+        ),
+    );
+    assert_refused(refused, Status::Forbidden, "forbidden");
+    // Each is answered with the event as its own patch left it.
+    assert_eq!(view_of(retitled.unwrap()).event.summary, "Review");
+    assert_eq!(
+        view_of(described.unwrap()).event.description.as_deref(),
+        Some("Agenda")
+    );
+    assert!(view_of(freed.unwrap()).event.is_free());
+    let now = f.get(ALICE, &id).await.unwrap();
+    assert_eq!(now.event.summary, "Review");
+    assert_eq!(now.event.description.as_deref(), Some("Agenda"));
+    assert!(now.event.is_free());
+}
+
 async fn delete_by_the_organizer_cancels_the_event_for_everyone(f: Fixture) {
     let created = f.create(ALICE, planning(), &[BOB, CAROL]).await;
     let id = created.event.id.clone();
@@ -280,6 +315,7 @@ on_both_backends!(
     a_patch_with_attendees_replaces_the_list_keeping_kept_responses,
     a_patch_by_an_attendee_is_forbidden_and_changes_nothing,
     a_patch_by_someone_not_invited_is_not_found,
+    patches_sent_together_each_apply_and_lose_nothing,
     delete_by_the_organizer_cancels_the_event_for_everyone,
     delete_by_an_attendee_takes_it_out_of_their_calendar_only,
     respond_sets_the_callers_answer_only,

@@ -3,11 +3,13 @@
 //! per concern; this one maps the store's traits onto them.
 
 mod auth;
+mod batch;
 mod cache;
 mod calendar;
 pub mod db;
 mod directory;
 mod load;
+mod patches;
 mod responses;
 mod schedule;
 mod writes;
@@ -17,9 +19,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+use self::batch::Batcher;
 pub use self::cache::Caches;
 use self::db::{Backend, BoxFuture};
-use self::responses::{Answer, Responses};
+use self::patches::{Patch, PatchWriter, batchable};
+use self::responses::{Answer, ResponseWriter};
 use super::idempotency::{self, InFlight};
 use super::{
     Busy, CalendarReads, DirectoryStore, EventWrites, IssuedToken, IssuedUserToken, ListChanges,
@@ -34,9 +38,10 @@ use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::ApiResult;
 
 /// A store on a SQL backend.
-pub struct SqlStore<B> {
+pub struct SqlStore<B: Backend> {
     backend: Arc<B>,
-    responses: Arc<Responses<B>>,
+    responses: Arc<Batcher<ResponseWriter<B>>>,
+    patches: Arc<Batcher<PatchWriter<B>>>,
     in_flight: InFlight,
 }
 
@@ -44,7 +49,8 @@ impl<B: Backend> SqlStore<B> {
     pub fn new(backend: B) -> SqlStore<B> {
         let backend = Arc::new(backend);
         SqlStore {
-            responses: Responses::new(&backend),
+            responses: ResponseWriter::new(&backend),
+            patches: PatchWriter::new(&backend),
             backend,
             in_flight: InFlight::default(),
         }
@@ -178,6 +184,19 @@ impl<B: Backend> EventWrites for SqlStore<B> {
         event_id: EventId,
         changes: EventChanges,
     ) -> ApiResult<Outcome> {
+        // Patches of one event waiting at the same moment are applied
+        // together; one with an x-client-token, an attendee list or an
+        // occurrence's id is a write of its own.
+        if batchable(&meta, &event_id, &changes) {
+            return self
+                .patches
+                .submit(Patch {
+                    meta,
+                    event_id,
+                    changes,
+                })
+                .await;
+        }
         self.write_once(meta, move |conn, meta| {
             Box::pin(async move { writes::patch_event(conn, meta, &event_id, changes).await })
         })
@@ -210,7 +229,7 @@ impl<B: Backend> EventWrites for SqlStore<B> {
                 caller: meta.caller.clone(),
                 status,
             };
-            if self.responses.set(answer).await? {
+            if self.responses.submit(answer).await? {
                 return Ok(Outcome::Done);
             }
         }

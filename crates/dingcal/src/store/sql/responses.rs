@@ -1,23 +1,17 @@
 //! RespondEvent's common case: the responder's own attendee row, set by one
 //! statement. Responses that arrive while others are being written go to
-//! the database together, as one statement committed once: on PostgreSQL a
-//! commit and a round trip cost more than the row itself, so a batch of
-//! responses costs little more than one. A batch holds responses to one
-//! event, and each is answered only after its batch has committed.
+//! the database together (see `batch`), as one statement committed once. A
+//! batch holds responses to one event.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, LazyLock, Mutex, Weak};
+use std::sync::{Arc, LazyLock, Weak};
 
-use tokio::sync::oneshot;
-
+use super::batch::{Batcher, Reply, Waiting, Writer};
 use super::db::{Backend, Db, Param, Sql};
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 
-/// Batches written at once; more wait and join the next one (dingcal's
-/// choice: half of a PostgreSQL node's connections).
-const BATCHES_AT_ONCE: usize = 4;
 /// The most responses one statement sets.
 const BATCH_MAX: usize = 64;
 
@@ -30,77 +24,41 @@ pub struct Answer {
     pub status: ResponseStatus,
 }
 
-type Reply = oneshot::Sender<ApiResult<bool>>;
-
-pub struct Responses<B> {
+/// Sets each response, durably; false for a caller with no row in a live
+/// event of that id (the caller's full write then decides).
+pub struct ResponseWriter<B> {
     /// Weak, so that a task between batches keeps no store open once the
     /// server has let it go: the store closes when its server stops.
     backend: Weak<B>,
-    queue: Mutex<Queue>,
 }
 
-#[derive(Default)]
-struct Queue {
-    waiting: VecDeque<(Answer, Reply)>,
-    /// Tasks writing batches now.
-    running: usize,
+impl<B: Backend> ResponseWriter<B> {
+    pub fn new(backend: &Arc<B>) -> Arc<Batcher<ResponseWriter<B>>> {
+        Batcher::new(ResponseWriter {
+            backend: Arc::downgrade(backend),
+        })
+    }
 }
 
 /// Responses to one event, one per caller, and who waits for each.
-struct Batch {
+pub struct Batch {
     answers: Vec<Answer>,
-    waiters: Vec<Vec<Reply>>,
+    waiters: Vec<Vec<Reply<bool>>>,
 }
 
-impl<B: Backend> Responses<B> {
-    pub fn new(backend: &Arc<B>) -> Arc<Responses<B>> {
-        Arc::new(Responses {
-            backend: Arc::downgrade(backend),
-            queue: Mutex::default(),
-        })
-    }
+impl<B: Backend> Writer for ResponseWriter<B> {
+    type Item = Answer;
+    type Out = bool;
+    type Batch = Batch;
 
-    /// Sets the response, durably; false if the caller has no row in a live
-    /// event of that id (the caller's full write then decides).
-    pub async fn set(self: &Arc<Self>, answer: Answer) -> ApiResult<bool> {
-        let (reply, answered) = oneshot::channel();
-        let start = {
-            let mut queue = self.queue.lock().expect("response queue poisoned");
-            queue.waiting.push_back((answer, reply));
-            let start = queue.running < BATCHES_AT_ONCE;
-            queue.running += usize::from(start);
-            start
-        };
-        // A task of its own, so that a request given up on does not take
-        // the others' batch down with it.
-        if start {
-            tokio::spawn(self.clone().drain());
-        }
-        answered
-            .await
-            .map_err(|_| ApiError::internal("a response batch was dropped"))?
-    }
-
-    /// Writes batches until no response waits.
-    async fn drain(self: Arc<Self>) {
-        let mut draining = Draining {
-            queue: &self.queue,
-            counted: true,
-        };
-        loop {
-            let batch = {
-                let mut queue = self.queue.lock().expect("response queue poisoned");
-                if queue.waiting.is_empty() {
-                    queue.running -= 1;
-                    draining.counted = false;
-                    return;
-                }
-                next_batch(&mut queue.waiting)
-            };
+    fn next_batch(&self, waiting: &mut Waiting<Self>) -> Option<Batch> {
+        while !waiting.is_empty() {
+            let batch = next_batch(waiting);
             if !batch.answers.is_empty() {
-                self.write(batch).await;
+                return Some(batch);
             }
         }
+        None
     }
 
     async fn write(&self, Batch { answers, waiters }: Batch) {
@@ -118,22 +76,6 @@ impl<B: Backend> Responses<B> {
     }
 }
 
-/// Counts a draining task out if it ends without doing so itself (a panic,
-/// a runtime shutting down), so that its place is not held for ever.
-struct Draining<'a> {
-    queue: &'a Mutex<Queue>,
-    counted: bool,
-}
-
-impl Drop for Draining<'_> {
-    fn drop(&mut self) {
-        if self.counted {
-            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-            queue.running -= 1;
-        }
-    }
-}
-
 /// Writes a batch. If its statement fails (a deadlock with another node's
 /// batch fails them all together), each response still awaited is written
 /// on its own, so that each gets its own outcome. One no longer awaited is
@@ -142,7 +84,7 @@ impl Drop for Draining<'_> {
 async fn settle<B: Backend>(
     backend: &B,
     answers: Vec<Answer>,
-    waiters: &[Vec<Reply>],
+    waiters: &[Vec<Reply<bool>>],
 ) -> Vec<ApiResult<bool>> {
     let answers = Arc::new(answers);
     let all = answers.clone();
@@ -175,7 +117,7 @@ async fn settle<B: Backend>(
 /// callers. A caller who responded twice meanwhile is set once, to the
 /// later response: the same end as applying both in turn. A response whose
 /// request was given up on before it was written is left unwritten.
-fn next_batch(waiting: &mut VecDeque<(Answer, Reply)>) -> Batch {
+fn next_batch(waiting: &mut VecDeque<(Answer, Reply<bool>)>) -> Batch {
     let mut batch = Batch {
         answers: Vec::new(),
         waiters: Vec::new(),
@@ -278,6 +220,8 @@ static STATEMENTS: LazyLock<Vec<String>> = LazyLock::new(|| {
 
 #[cfg(test)]
 mod tests {
+    use tokio::sync::oneshot;
+
     use super::*;
 
     /// The queue, and the receivers that keep its requests awaited.
@@ -285,7 +229,7 @@ mod tests {
     fn waiting(
         entries: &[(&str, &str, ResponseStatus)],
     ) -> (
-        VecDeque<(Answer, Reply)>,
+        VecDeque<(Answer, Reply<bool>)>,
         Vec<oneshot::Receiver<ApiResult<bool>>>,
     ) {
         entries

@@ -2,12 +2,13 @@
 //! transaction. What a change may do is decided by `domain::policy`; this
 //! module reads and writes the rows.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::db::{Db, params, sql};
 use super::load::{
-    OneInstance, StoredEvent, Target, attendee_of, attendees_page, exceptions_of, instance_view,
-    resolve, view, visible,
+    OneInstance, StoredEvent, Target, attendee_of, attendees_of, attendees_page, exceptions_of,
+    instance_view, load_event, resolve, view, visible,
 };
 use super::responses::{Answer, set_responses};
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
@@ -121,6 +122,79 @@ pub async fn patch_event(
             answer(conn, stored.event).await
         }
     }
+}
+
+/// Patches of one event (by plain id, without attendee lists), applied in
+/// the order given as if one after the other, in one unit of work: each is
+/// checked against the event as the ones before it left it, and answered
+/// with the event as it left it; one refused changes nothing. `None` when
+/// the id names no event of the org (perhaps an occurrence): each patch
+/// must then go its own way.
+pub async fn patch_together(
+    conn: &impl Db,
+    event_id: &EventId,
+    patches: Vec<(WriteMeta, EventChanges)>,
+) -> ApiResult<Option<Vec<ApiResult<Outcome>>>> {
+    let Some((first, _)) = patches.first() else {
+        return Ok(Some(Vec::new()));
+    };
+    conn.lock_event(event_id).await?;
+    let Some((mut stored, _)) = load_event(conn, &first.corp_id, &first.caller, event_id).await?
+    else {
+        return Ok(None);
+    };
+    let original = stored.event.clone();
+    let mut callers: HashMap<UnionId, Option<Attendee>> = HashMap::new();
+    let mut applied = Vec::with_capacity(patches.len());
+    let mut last = None;
+    for (meta, changes) in patches {
+        let me = match callers.get(&meta.caller) {
+            Some(me) => me.clone(),
+            None => {
+                let me = attendee_of(conn, event_id, &meta.caller).await?;
+                callers.insert(meta.caller.clone(), me.clone());
+                me
+            }
+        };
+        let patched = policy::may_see(me, stored.deleted)
+            .and_then(|me| policy::may_change(&me))
+            .and_then(|()| {
+                let mut event = (*stored.event).clone();
+                changes.apply(&mut event, meta.now)?;
+                Ok(Arc::new(event))
+            });
+        if let Ok(event) = &patched {
+            stored.event = event.clone();
+            last = Some(meta);
+        }
+        applied.push(patched);
+    }
+    if let Some(meta) = last {
+        if policy::drops_exceptions(&original, &stored.event) {
+            conn.execute(
+                sql!("DELETE FROM exceptions WHERE series_id = $1"),
+                params![event_id.as_str()],
+            )
+            .await?;
+            place_attendees(conn, &stored.event).await?;
+        }
+        save_event(conn, &meta, &stored).await?;
+    }
+    let attendees = attendees_of(conn, event_id, ANSWER_ATTENDEES).await?;
+    Ok(Some(
+        applied
+            .into_iter()
+            .map(|patched| {
+                patched.map(|event| {
+                    Outcome::Event(Box::new(EventView {
+                        event,
+                        attendees: attendees.clone(),
+                        series: None,
+                    }))
+                })
+            })
+            .collect(),
+    ))
 }
 
 pub async fn delete_event(

@@ -104,14 +104,7 @@ pub async fn patch_event(
             let before = stored.event.clone();
             let replacement = changes.attendees.clone();
             changes.apply(Arc::make_mut(&mut stored.event), meta.now)?;
-            if policy::drops_exceptions(&before, &stored.event) {
-                conn.execute(
-                    sql!("DELETE FROM exceptions WHERE series_id = $1"),
-                    params![event_id.as_str()],
-                )
-                .await?;
-                place_attendees(conn, &stored.event).await?;
-            }
+            replace_series(conn, &before, &stored.event).await?;
             if let Some(list) = replacement {
                 let current = attendees_page(conn, event_id, -1, usize::MAX).await?;
                 let leaving = policy::leaving(current.iter().map(|(_, a)| a), &list);
@@ -170,14 +163,7 @@ pub async fn patch_together(
         applied.push(patched);
     }
     if let Some(meta) = last {
-        if policy::drops_exceptions(&original, &stored.event) {
-            conn.execute(
-                sql!("DELETE FROM exceptions WHERE series_id = $1"),
-                params![event_id.as_str()],
-            )
-            .await?;
-            place_attendees(conn, &stored.event).await?;
-        }
+        replace_series(conn, &original, &stored.event).await?;
         save_event(conn, &meta, &stored).await?;
     }
     let attendees = attendees_of(conn, event_id, ANSWER_ATTENDEES).await?;
@@ -295,6 +281,21 @@ pub async fn remove_attendees(
     Arc::make_mut(&mut stored.event).updated = meta.now;
     save_event(conn, meta, &stored).await?;
     Ok(Outcome::Done)
+}
+
+/// After a patch from `before` to `after`: a series moved or re-patterned
+/// keeps none of its exceptions (see `policy::drops_exceptions`), and its
+/// attendee rows take its new place in listings.
+async fn replace_series(conn: &impl Db, before: &Event, after: &Event) -> ApiResult<()> {
+    if !policy::drops_exceptions(before, after) {
+        return Ok(());
+    }
+    conn.execute(
+        sql!("DELETE FROM exceptions WHERE series_id = $1"),
+        params![after.id.as_str()],
+    )
+    .await?;
+    place_attendees(conn, after).await
 }
 
 /// A write's answer: the event as it now stands.

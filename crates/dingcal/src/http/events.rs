@@ -56,7 +56,7 @@ async fn create_event(
         .directory
         .check_members(&access.grant.corp_id, invitees.iter().map(|i| &i.id))?;
     let meta = access.write_meta(caller.clone(), client_token);
-    let event = changes.create(EventId::generate(), caller.clone(), meta.now)?;
+    let event = changes.create(EventId::generate(meta.now), caller.clone(), meta.now)?;
     let outcome = state.store.create_event(meta, event, invitees).await?;
     event_answer(&state, outcome, &caller)
 }

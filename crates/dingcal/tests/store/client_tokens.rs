@@ -22,7 +22,7 @@ fn patch_request(id: &EventId) -> String {
 /// A create by alice under `meta`, of a new event with a new id.
 async fn create_with(f: &Fixture, meta: WriteMeta, summary: &str) -> Outcome {
     let event = meeting(summary, "2026-12-01T10:00", "2026-12-01T11:00")
-        .create(EventId::generate(), user(ALICE), at(NOW))
+        .create(EventId::generate(at(NOW)), user(ALICE), at(NOW))
         .unwrap();
     f.store
         .create_event(meta, event, invitees(&[BOB]))
@@ -172,7 +172,7 @@ async fn a_token_is_refused_while_its_first_request_runs(f: Fixture) {
         create_with(&f, meta_with_token(ALICE, "racing", CREATE), "Raced"),
         async {
             let event = meeting("Raced", "2026-12-01T10:00", "2026-12-01T11:00")
-                .create(EventId::generate(), user(ALICE), at(NOW))
+                .create(EventId::generate(at(NOW)), user(ALICE), at(NOW))
                 .unwrap();
             let meta = meta_with_token(ALICE, "racing", CREATE);
             f.store.create_event(meta, event, Vec::new()).await

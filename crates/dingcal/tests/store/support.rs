@@ -122,7 +122,7 @@ impl Fixture {
         invited: &[&str],
     ) -> EventView {
         let event = changes
-            .create(EventId::generate(), user(organizer), at(NOW))
+            .create(EventId::generate(at(NOW)), user(organizer), at(NOW))
             .expect("a valid event");
         let outcome = self
             .store

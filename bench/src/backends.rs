@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
-use crate::load::{Conn, Measured, Target};
+use crate::load::{Conn, Generator, Measured, Target};
 use crate::phases::{self, Phase, Plan, Results, token};
 use crate::postgres::{self, PGBENCH_MAX_CLIENTS, PGBENCH_THREADS, Pgbench, Schema};
 use crate::procfs::{CpuClocks, CpuUse};
@@ -19,7 +19,10 @@ use crate::server::{Scratch, Server, with_nodes, with_server};
 pub struct BackendResults {
     pub sqlite: Results,
     pub postgres: Results,
+    /// The yardsticks: one-row inserts, and pgbench's own select-only
+    /// transaction (`-S`).
     pub pgbench: Pgbench,
+    pub pgbench_select: Pgbench,
     /// RespondEvent on 5,000 attendees from one node, and from two.
     pub one_node: Measured,
     pub two_nodes: Measured,
@@ -28,6 +31,7 @@ pub struct BackendResults {
 /// Runs the three comparisons, each PostgreSQL part in a schema of its own.
 pub fn run(
     runtime: &Runtime,
+    generator: &Generator,
     binary: &Path,
     scratch: &Scratch,
     url: &str,
@@ -35,7 +39,7 @@ pub fn run(
 ) -> Result<BackendResults, String> {
     let lifecycle = |db: &str| {
         with_server(binary, db, &scratch.directory, |server| {
-            runtime.block_on(phases::run(server, plan))
+            runtime.block_on(phases::run(server, plan, generator))
         })
     };
     eprintln!("lifecycle on SQLite");
@@ -52,18 +56,20 @@ pub fn run(
         pgbench_clients(plan),
         plan.duration,
     )?;
+    let pgbench_select = postgres::pgbench_select(&schema, pgbench_clients(plan), plan.duration)?;
     drop(schema);
 
     eprintln!("RespondEvent on one PostgreSQL node, then on two");
     let schema = Schema::create(url, 2)?;
     let [one_node, two_nodes] =
         with_nodes(binary, &schema.url(), &scratch.directory, 2, |servers| {
-            runtime.block_on(one_node_and_two(servers, plan))
+            runtime.block_on(one_node_and_two(servers, plan, generator))
         })?;
     Ok(BackendResults {
         sqlite,
         postgres,
         pgbench,
+        pgbench_select,
         one_node,
         two_nodes,
     })
@@ -76,7 +82,11 @@ fn pgbench_clients(plan: &Plan) -> usize {
 /// RespondEvent on 5,000 attendees, its connections all on the first node,
 /// then split evenly between both, taking turns. Both nodes' clocks run in
 /// both phases, so the idle node's share shows too.
-async fn one_node_and_two(servers: &[Server], plan: &Plan) -> Result<[Measured; 2], String> {
+async fn one_node_and_two(
+    servers: &[Server],
+    plan: &Plan,
+    generator: &Generator,
+) -> Result<[Measured; 2], String> {
     let anonymous = Arc::new(Target::new(servers[0].addr));
     // Tokens live in the database, so one issued by a node is good on both.
     let token = token(anonymous).await?;
@@ -89,6 +99,7 @@ async fn one_node_and_two(servers: &[Server], plan: &Plan) -> Result<[Measured; 
     let clocks = CpuClocks::new(&pids).with_postgres();
     phases::take_turns(
         plan,
+        generator,
         &clocks,
         [
             Phase {
@@ -113,8 +124,9 @@ pub fn errors(r: &BackendResults) -> u64 {
 
 /// RespondEvent against pgbench: the lifecycle's phase is the one judged;
 /// the same load on one node of the two-node part, on a schema no other
-/// phase has written, is shown beside it.
-fn pgbench_checks(r: &BackendResults) -> [Check; 3] {
+/// phase has written, is shown beside it. Then GetEvent against pgbench's
+/// select-only transaction, and the writes against its insert.
+fn pgbench_checks(r: &BackendResults) -> [Check; 6] {
     [
         Check {
             label: "Respond5000 / pgbench",
@@ -133,6 +145,24 @@ fn pgbench_checks(r: &BackendResults) -> [Check; 3] {
             key: "respond_2_over_pgbench",
             value: r.postgres.respond_2.rate() / r.pgbench.tps,
             goal: Goal::None,
+        },
+        Check {
+            label: "GetEvent / pgbench -S",
+            key: "get_event_over_pgbench_select",
+            value: r.postgres.get_event.rate() / r.pgbench_select.tps,
+            goal: Goal::AtLeast(0.4),
+        },
+        Check {
+            label: "PatchEvent / pgbench",
+            key: "patch_event_over_pgbench",
+            value: r.postgres.patch_event.rate() / r.pgbench.tps,
+            goal: Goal::AtLeast(0.3),
+        },
+        Check {
+            label: "CreateEvent / pgbench",
+            key: "create_event_over_pgbench",
+            value: r.postgres.create_event.rate() / r.pgbench.tps,
+            goal: Goal::AtLeast(0.3),
         },
     ]
 }
@@ -173,9 +203,10 @@ fn cpu_rows(cpu: &CpuUse) -> Vec<(String, String, f64)> {
 
 pub fn print(plan: &Plan, url: &str, r: &BackendResults) {
     println!(
-        "dingcal-bench postgres: {} connections; each phase measured {:.1} s in all, over {} \
-         rounds taken in turn, each after a {:.1} s warm-up",
+        "dingcal-bench postgres: {} connections on {} load threads; each phase measured {:.1} s \
+         in all, over {} rounds taken in turn, each after a {:.1} s warm-up",
         plan.connections,
+        plan.threads,
         plan.duration.as_secs_f64(),
         plan.rounds,
         plan.warmup.as_secs_f64()
@@ -215,11 +246,13 @@ fn print_lifecycle(plan: &Plan, r: &BackendResults) {
     let sqlite = report::phases(&r.sqlite)
         .map(|(label, _, m)| (label.to_string(), m))
         .into_iter()
-        .chain([(create_label, &r.sqlite.create_events)]);
+        .chain([(create_label, &r.sqlite.create_events)])
+        .chain(report::filled_phases(&r.sqlite).map(|(label, _, m)| (label.to_string(), m)));
     let postgres = report::phases(&r.postgres)
         .map(|(_, _, m)| m)
         .into_iter()
-        .chain([&r.postgres.create_events]);
+        .chain([&r.postgres.create_events])
+        .chain(report::filled_phases(&r.postgres).map(|(_, _, m)| m));
     for ((label, s), p) in sqlite.zip(postgres) {
         println!(
             "{label:<36} {:>12.0} {:>7.2} {:>12.0} {:>7.2} {:>9.2} {:>13}",
@@ -261,11 +294,17 @@ fn print_lifecycle(plan: &Plan, r: &BackendResults) {
 
 fn print_pgbench(plan: &Plan, r: &BackendResults) {
     let p = &r.pgbench;
-    println!("RespondEvent on PostgreSQL against pgbench on the same database");
+    println!("dingcal on PostgreSQL against pgbench on the same database");
     println!(
         "pgbench -c {} -j {PGBENCH_THREADS} -M prepared -n -T {}, one 1,500-byte row inserted \
          per transaction: {:.0} tps (without initial connection time)",
         p.clients, p.seconds, p.tps
+    );
+    let s = &r.pgbench_select;
+    println!(
+        "pgbench -S -c {} -j {PGBENCH_THREADS} -M prepared -n -T {}, after pgbench -i (scale \
+         1): {:.0} tps (without initial connection time)",
+        s.clients, s.seconds, s.tps
     );
     if pgbench_clients(plan) < plan.connections {
         println!(
@@ -378,6 +417,15 @@ fn json_line(plan: &Plan, r: &BackendResults) -> Value {
                 "threads": PGBENCH_THREADS,
                 "seconds": r.pgbench.seconds,
                 "tps": round(r.pgbench.tps),
+            }),
+        ),
+        (
+            "pgbench_select",
+            json!({
+                "clients": r.pgbench_select.clients,
+                "threads": PGBENCH_THREADS,
+                "seconds": r.pgbench_select.seconds,
+                "tps": round(r.pgbench_select.tps),
             }),
         ),
         (

@@ -2,7 +2,8 @@
 //! loopback with keep-alive HTTP/1.1 connections, measures its memory after
 //! creating many events, and reports every figure, ending with one JSON line.
 //! Its postgres suite does so on SQLite and on PostgreSQL, and sets dingcal
-//! against pgbench and against a second node.
+//! against pgbench and against a second node; its scale suite lists a
+//! week's events on a small store and on one twenty times bigger.
 //!
 //! Progress goes to stderr; the report, and only the report, to stdout.
 
@@ -13,25 +14,31 @@ mod postgres;
 mod procfs;
 mod recurrence;
 mod report;
+mod scale;
 mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use load::Generator;
 use phases::{Plan, Suite};
 use server::{Scratch, with_server};
 
 const USAGE: &str = "\
-usage: dingcal-bench [lifecycle | recurrence | postgres] [options]
+usage: dingcal-bench [lifecycle | recurrence | postgres | scale] [options]
   lifecycle           (default) healthz, GetEvent, RespondEvent, PatchEvent and
-                      memory after many events
+                      memory after many events, then GetEvent over 2,000 of
+                      those events and CreateEvent
   recurrence          series expansion against python-dateutil ($PYTHON, else
                       python3), eventsview over a week of 1,000 series and
                       10,000 events, GetSchedule of 20 users
   postgres            lifecycle on SQLite and on PostgreSQL side by side,
                       RespondEvent against pgbench, and on one node against two;
                       needs psql and pgbench
+  scale               ListEvents of one user's week on a store of --events / 20
+                      events and --scale-users users, then on a store of
+                      --events events and 20 times the users
   --postgres URL      the PostgreSQL server of the postgres suite, as
                       postgres://USER@HOST:PORT/DB (default:
                       $DINGCAL_BENCH_POSTGRES); each part runs in a schema of
@@ -42,8 +49,12 @@ usage: dingcal-bench [lifecycle | recurrence | postgres] [options]
   --warmup SECS       unmeasured warm-up before each timed phase (1)
   --duration SECS     measured time of each timed phase, over all rounds (6)
   --rounds N          times the timed phases take turns (3)
-  --events N          events created before memory is read (100000)
-  --in-flight N       concurrent CreateEvent requests while creating them (64)";
+  --events N          events created before memory is read (100000; at least
+                      4000); scale: events of the big store (1000000)
+  --in-flight N       concurrent CreateEvent requests while creating them (64)
+  --threads N         threads of the load generator, each owning its share of
+                      the connections on a runtime of its own (2)
+  --scale-users N     scale: users of the small store (250)";
 
 fn main() -> ExitCode {
     let (binary, plan) = match parse(std::env::args().skip(1)) {
@@ -70,34 +81,43 @@ fn main() -> ExitCode {
 /// Runs the benchmark; true when every request was answered 200. Missed
 /// targets are reported but do not fail the run: they are findings.
 fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
-    // One thread for the load generator: on a small machine it shares the
-    // cores with the server, and a single thread bounds what it takes while
-    // saving the cross-thread wake-ups a work-stealing pool would add.
+    // This thread sets things up and reads the clocks at the edges of each
+    // measured window; the load itself comes from the generator's threads.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let scratch = Scratch::new(&phases::directory())?;
+    let generator = Generator::new(plan.threads)?;
+    let directory = match plan.suite {
+        Suite::Scale { users } => scale::directory(users * scale::FACTOR),
+        _ => phases::directory(),
+    };
+    let scratch = Scratch::new(&directory)?;
     let sqlite = scratch.sqlite_url();
     let errors = match &plan.suite {
         Suite::Lifecycle => {
             let results = with_server(binary, &sqlite, &scratch.directory, |server| {
-                runtime.block_on(phases::run(server, plan))
+                runtime.block_on(phases::run(server, plan, &generator))
             })?;
             report::print(plan, &results);
             report::errors(&results)
         }
         Suite::Recurrence => {
             let results = with_server(binary, &sqlite, &scratch.directory, |server| {
-                runtime.block_on(recurrence::run(server, plan))
+                runtime.block_on(recurrence::run(server, plan, &generator))
             })?;
             recurrence::print(plan, &results);
             recurrence::errors(&results)
         }
         Suite::Postgres { url } => {
-            let results = backends::run(&runtime, binary, &scratch, url, plan)?;
+            let results = backends::run(&runtime, &generator, binary, &scratch, url, plan)?;
             backends::print(plan, url, &results);
             backends::errors(&results)
+        }
+        Suite::Scale { users } => {
+            let results = scale::run(&runtime, &generator, binary, &scratch, plan, *users)?;
+            scale::print(plan, *users, &results);
+            scale::errors(&results)
         }
     };
     Ok(errors == 0)
@@ -108,6 +128,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
     let mut binary = None;
     let mut suite = String::from("lifecycle");
     let mut postgres = None;
+    let mut events = None;
+    let mut scale_users = 250;
     let mut plan = Plan {
         connections: 64,
         warmup: Duration::from_secs(1),
@@ -115,13 +137,17 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
         rounds: 3,
         events: 100_000,
         in_flight: 64,
+        threads: 2,
         suite: Suite::Lifecycle,
     };
     while let Some(flag) = args.next() {
         if flag == "-h" || flag == "--help" {
             return Ok(None);
         }
-        if matches!(flag.as_str(), "lifecycle" | "recurrence" | "postgres") {
+        if matches!(
+            flag.as_str(),
+            "lifecycle" | "recurrence" | "postgres" | "scale"
+        ) {
             suite = flag;
             continue;
         }
@@ -132,8 +158,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             "--warmup" => plan.warmup = seconds(&flag, &value)?,
             "--duration" => plan.duration = seconds(&flag, &value)?,
             "--rounds" => plan.rounds = positive(&flag, &value)?,
-            "--events" => plan.events = positive(&flag, &value)?,
+            "--events" => events = Some(positive(&flag, &value)?),
             "--in-flight" => plan.in_flight = positive(&flag, &value)?,
+            "--threads" => plan.threads = positive(&flag, &value)?,
+            "--scale-users" => scale_users = positive(&flag, &value)?,
             "--postgres" => postgres = Some(value),
             _ => return Err(format!("unknown option {flag}")),
         }
@@ -148,8 +176,27 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             return Err("postgres needs --postgres URL or DINGCAL_BENCH_POSTGRES".into());
         }
         ("recurrence", _) => Suite::Recurrence,
+        ("scale", _) => Suite::Scale { users: scale_users },
         _ => Suite::Lifecycle,
     };
+    match plan.suite {
+        Suite::Scale { users } => {
+            plan.events = events.unwrap_or(scale::DEFAULT_EVENTS);
+            scale::check(plan.events, users)?;
+        }
+        Suite::Recurrence => {}
+        Suite::Lifecycle | Suite::Postgres { .. } => {
+            plan.events = events.unwrap_or(plan.events);
+            if plan.events < phases::FILL_MIN {
+                return Err(format!(
+                    "--events must be at least {}: GetEvent over {} events reads two-attendee \
+                     events of the fill",
+                    phases::FILL_MIN,
+                    phases::SPREAD_EVENTS
+                ));
+            }
+        }
+    }
     let binary = match binary.or_else(|| std::env::var_os("DINGCAL_BIN").map(PathBuf::from)) {
         Some(path) => path,
         // `cargo build --release` puts both binaries in the same folder.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::load::{Call, Conn, Measured, Target, Until, drive};
+use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive, drive_keeping};
 use crate::procfs::{self, CpuClocks};
 use crate::server::Server;
 
@@ -22,11 +22,24 @@ pub const USERS: usize = 5_001;
 const BIG_EVENT_ATTENDEES: usize = 5_000;
 /// The most attendees CreateEvent and AddAttendee take per call.
 const ATTENDEES_PER_CALL: usize = 500;
+/// GetEvent over many events reads this many of the fill's events in turn.
+pub const SPREAD_EVENTS: usize = 2_000;
+/// GetEvent over those events has its target only once the fill has put at
+/// least this many events in the store: the figure is about a big store.
+pub const SPREAD_STORE_MIN: u64 = 50_000;
+/// The fill must create enough 2-attendee events (every other one) to pick
+/// `SPREAD_EVENTS` of them.
+pub const FILL_MIN: u64 = 2 * SPREAD_EVENTS as u64;
 
 /// Which benchmark a run is.
 pub enum Suite {
     Lifecycle,
     Recurrence,
+    /// ListEvents of one user's week on a store of `events` / 20 events,
+    /// then on a store of `events` with 20 times the users.
+    Scale {
+        users: usize,
+    },
     /// The lifecycle suite on SQLite and on the PostgreSQL server at `url`,
     /// RespondEvent against pgbench, and one node against two.
     Postgres {
@@ -44,6 +57,9 @@ pub struct Plan {
     pub rounds: usize,
     pub events: u64,
     pub in_flight: usize,
+    /// Threads of the load generator, each owning its share of the
+    /// connections.
+    pub threads: usize,
 }
 
 /// Every figure of one run.
@@ -56,6 +72,15 @@ pub struct Results {
     pub create_events: Measured,
     pub rss_before_mib: f64,
     pub rss_after_mib: f64,
+    /// Events the fill created (`plan.events`).
+    pub filled: u64,
+    /// After the fill, taking turns: healthz again, GetEvent over 2,000 of
+    /// the fill's events, and CreateEvent with 2 attendees.
+    pub healthz_filled: Measured,
+    pub get_event_spread: Measured,
+    pub create_event: Measured,
+    /// The server's RSS at the end, after those phases.
+    pub rss_end_mib: f64,
 }
 
 pub fn user(i: usize) -> String {
@@ -197,6 +222,7 @@ pub async fn respond_5000(setup: &mut Conn) -> Result<Make, String> {
 /// them hold better than from one long slice each.
 pub async fn take_turns<const N: usize>(
     plan: &Plan,
+    generator: &Generator,
     clocks: &CpuClocks,
     phases: [Phase; N],
 ) -> Result<[Measured; N], String> {
@@ -216,9 +242,14 @@ pub async fn take_turns<const N: usize>(
             // Requests carry on numbering from round to round.
             let offset = round as u64 * 1_000_000_000;
             let make = phase.make.clone();
-            let m = drive(&phase.targets, clocks, plan.connections, slice, move |n| {
-                make(offset + n)
-            })
+            let m = drive(
+                generator,
+                &phase.targets,
+                clocks,
+                plan.connections,
+                slice,
+                move |n| make(offset + n),
+            )
             .await?;
             *total = Some(match total.take() {
                 Some(sum) => sum.merge(m),
@@ -229,8 +260,20 @@ pub async fn take_turns<const N: usize>(
     Ok(measured.map(|m| m.expect("every phase ran at least once")))
 }
 
+/// The CreateEvent of fill request `n`: organizers round-robin over the
+/// users, `attendees` (1 or 2) the users after the organizer, spread over a
+/// month.
+fn fill_event(n: u64, attendees: usize, summary: &str) -> Call {
+    let u = n as usize;
+    let attendees: Vec<String> = (1..=attendees).map(|k| user((u + k) % USERS)).collect();
+    Call::post(
+        &events_path(&user(u % USERS)),
+        new_event(summary, 1 + n / 10 % 28, 8 + n % 10, &attendees),
+    )
+}
+
 /// Runs every phase against `server` and collects the figures.
-pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
+pub async fn run(server: &Server, plan: &Plan, generator: &Generator) -> Result<Results, String> {
     let anonymous = Arc::new(Target::new(server.addr));
     let target = Arc::new(anonymous.with_token(&token(anonymous.clone()).await?)?);
     let targets = std::slice::from_ref(&target);
@@ -259,11 +302,13 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
         targets: targets.to_vec(),
         make,
     };
+    let healthz = healthz_call.clone();
     let [healthz, get_event, respond_2, patch_event, respond_5000] = take_turns(
         plan,
+        generator,
         &clocks,
         [
-            phase("healthz", Arc::new(move |_| healthz_call.clone())),
+            phase("healthz", Arc::new(move |_| healthz.clone())),
             phase("GetEvent, 2 attendees", Arc::new(move |_| get_call.clone())),
             phase(
                 "RespondEvent, 2 attendees",
@@ -281,28 +326,63 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
     let rss_before_mib = procfs::rss_mib(server.pid)?;
     eprintln!("phase: CreateEvent x {}", plan.events);
     // Each event is organized by a different user (round robin) and has one
-    // or two attendees, spread over a month.
-    let create_events = drive(
+    // or two attendees (two when n is odd), spread over a month. The ids of
+    // 2,000 two-attendee events spread over the fill are kept for GetEvent.
+    let stride = ((plan.events / SPREAD_EVENTS as u64) & !1).max(2);
+    let spread = move |n: u64| n % stride == 1 && n / stride < SPREAD_EVENTS as u64;
+    let (create_events, kept) = drive_keeping(
+        generator,
         targets,
         &clocks,
         plan.in_flight,
         Until::Count(plan.events),
-        |n| {
-            let u = n as usize;
-            let attendees: Vec<String> = (1..=1 + u % 2).map(|k| user((u + k) % USERS)).collect();
-            Call::post(
-                &events_path(&user(u % USERS)),
-                new_event(
-                    &format!("event {n}"),
-                    1 + n / 10 % 28,
-                    8 + n % 10,
-                    &attendees,
-                ),
-            )
-        },
+        |n| fill_event(n, 1 + n as usize % 2, &format!("event {n}")),
+        spread,
     )
     .await?;
     let rss_after_mib = procfs::rss_mib(server.pid)?;
+    if kept.len() < SPREAD_EVENTS {
+        return Err(format!(
+            "the fill created {} of the {SPREAD_EVENTS} events GetEvent reads; first error: {}",
+            kept.len(),
+            create_events.first_error.as_deref().unwrap_or("none")
+        ));
+    }
+    let mut spread_ids = kept
+        .iter()
+        .map(|(n, body)| Ok((*n, field(body, "id")?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    spread_ids.sort_unstable();
+    let spread_calls: Vec<Call> = spread_ids
+        .iter()
+        .map(|(n, id)| Call::get(&event_path(&user(*n as usize % USERS), id)))
+        .collect();
+    // One CreateEvent per organizer, built up front and sent in turn, with
+    // the fill's round robin and always 2 attendees.
+    let creates: Vec<Call> = (0..USERS as u64)
+        .map(|n| fill_event(n, 2, &format!("timed event {n}")))
+        .collect();
+    let [healthz_filled, get_event_spread, create_event] = take_turns(
+        plan,
+        generator,
+        &clocks,
+        [
+            phase(
+                "healthz, after the fill",
+                Arc::new(move |_| healthz_call.clone()),
+            ),
+            phase(
+                "GetEvent over 2,000 events",
+                Arc::new(move |n| spread_calls[(n % SPREAD_EVENTS as u64) as usize].clone()),
+            ),
+            phase(
+                "CreateEvent, 2 attendees",
+                Arc::new(move |n| creates[(n % USERS as u64) as usize].clone()),
+            ),
+        ],
+    )
+    .await?;
+    let rss_end_mib = procfs::rss_mib(server.pid)?;
 
     Ok(Results {
         healthz,
@@ -313,5 +393,10 @@ pub async fn run(server: &Server, plan: &Plan) -> Result<Results, String> {
         create_events,
         rss_before_mib,
         rss_after_mib,
+        filled: plan.events,
+        healthz_filled,
+        get_event_spread,
+        create_event,
+        rss_end_mib,
     })
 }

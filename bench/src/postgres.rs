@@ -1,7 +1,9 @@
 //! The PostgreSQL side of the postgres suite, through PostgreSQL's own
-//! command-line tools: a fresh schema per run (psql), and pgbench inserting
-//! rows into it as the yardstick for RespondEvent.
+//! command-line tools: a fresh schema per run (psql), and pgbench in it as
+//! the yardsticks: inserting rows (for RespondEvent, PatchEvent and
+//! CreateEvent), and its select-only transaction (for GetEvent).
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -107,19 +109,55 @@ pub fn pgbench(
     let url = schema.url();
     psql(&url, PGBENCH_TABLE)?;
     std::fs::write(script, PGBENCH_SCRIPT).map_err(|e| format!("{}: {e}", script.display()))?;
+    let args = [OsStr::new("-f"), script.as_os_str(), OsStr::new(&url)];
+    run_pgbench(PGBENCH_SCRIPT.trim(), &args, clients, duration)
+}
+
+/// pgbench's own select-only transaction (`-S`: one primary-key read of
+/// `pgbench_accounts`), on tables that `pgbench -i` (scale 1, 100,000
+/// accounts, vacuumed) creates in `schema` first; otherwise run as
+/// `pgbench` runs the insert.
+pub fn pgbench_select(
+    schema: &Schema,
+    clients: usize,
+    duration: Duration,
+) -> Result<Pgbench, String> {
+    let url = schema.url();
+    eprintln!("pgbench -i in {}", schema.name);
+    let out = Command::new("pgbench")
+        .args(["-i", "-q"])
+        .arg(&url)
+        .output()
+        .map_err(|e| format!("cannot run pgbench (is it installed?): {e}"))?;
+    checked("pgbench", "-i", out)?;
+    run_pgbench(
+        "-S",
+        &[OsStr::new("-S"), OsStr::new(&url)],
+        clients,
+        duration,
+    )
+}
+
+/// Runs `pgbench -n -M prepared -c clients -j PGBENCH_THREADS -T seconds`
+/// with `args` after those, and reads its rate; `what` names the run in
+/// errors.
+fn run_pgbench(
+    what: &str,
+    args: &[&OsStr],
+    clients: usize,
+    duration: Duration,
+) -> Result<Pgbench, String> {
     let seconds = duration.as_secs_f64().ceil().max(1.0) as u64;
-    eprintln!("pgbench: {clients} clients for {seconds} s");
+    eprintln!("pgbench {what}: {clients} clients for {seconds} s");
     let out = Command::new("pgbench")
         .args(["-n", "-M", "prepared"])
         .args(["-c", &clients.to_string()])
         .args(["-j", &PGBENCH_THREADS.to_string()])
         .args(["-T", &seconds.to_string()])
-        .arg("-f")
-        .arg(script)
-        .arg(&url)
+        .args(args)
         .output()
         .map_err(|e| format!("cannot run pgbench (is it installed?): {e}"))?;
-    let out = checked("pgbench", PGBENCH_SCRIPT.trim(), out)?;
+    let out = checked("pgbench", what, out)?;
     let text = String::from_utf8_lossy(&out.stdout);
     let tps = tps(&text).ok_or_else(|| format!("no tps line in pgbench's output:\n{text}"))?;
     Ok(Pgbench {

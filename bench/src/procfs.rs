@@ -44,6 +44,53 @@ fn cpu_time(pid: Option<u32>) -> Result<Duration, String> {
     ))
 }
 
+/// How often a process's threads have given up their core so far: to wait
+/// (voluntary: a read with nothing to read, a lock, an idle poll) or because
+/// the scheduler took the core for another thread (involuntary).
+#[derive(Clone, Copy, Default)]
+pub struct Switches<T = u64> {
+    pub voluntary: T,
+    pub involuntary: T,
+}
+
+impl Switches {
+    fn combine(self, other: Switches, f: impl Fn(u64, u64) -> u64) -> Switches {
+        Switches {
+            voluntary: f(self.voluntary, other.voluntary),
+            involuntary: f(self.involuntary, other.involuntary),
+        }
+    }
+}
+
+/// Context switches of every live thread of a process (`None` is this
+/// one), from each /proc/PID/task/TID/status: the process's own status
+/// counts only its first thread. A thread that has exited takes its count
+/// with it, which is why the load generator keeps its threads for the run.
+fn switches(pid: Option<u32>) -> Result<Switches, String> {
+    let tasks = match pid {
+        Some(pid) => format!("/proc/{pid}/task"),
+        None => "/proc/self/task".to_string(),
+    };
+    let mut total = Switches::default();
+    let entries = std::fs::read_dir(&tasks).map_err(|e| format!("{tasks}: {e}"))?;
+    for entry in entries.flatten() {
+        // A thread may exit between the listing and the reading: skip it.
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let count = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        total.voluntary += count("voluntary_ctxt_switches:");
+        total.involuntary += count("nonvoluntary_ctxt_switches:");
+    }
+    Ok(total)
+}
+
 /// CPU time all cores have spent busy so far, from the first line of
 /// /proc/stat. This includes what no process is charged for, such as the
 /// interrupt work that carries loopback TCP.
@@ -106,6 +153,10 @@ pub struct CpuUse {
     pub postgres: Duration,
     pub client: Duration,
     pub machine: Duration,
+    /// Context switches of all dingcal nodes together, and of this load
+    /// generator.
+    pub server_switches: Switches,
+    pub client_switches: Switches,
 }
 
 impl CpuClocks {
@@ -140,6 +191,13 @@ impl CpuClocks {
             },
             client: cpu_time(None)?,
             machine: machine_busy()?,
+            server_switches: self
+                .servers
+                .iter()
+                .try_fold(Switches::default(), |sum, pid| {
+                    Ok::<_, String>(sum.combine(switches(Some(*pid))?, |a, b| a + b))
+                })?,
+            client_switches: switches(None)?,
         })
     }
 }
@@ -151,7 +209,12 @@ impl CpuUse {
     }
 
     /// Applies `f` to each pair of matching figures.
-    fn combine(&self, other: &CpuUse, f: impl Fn(Duration, Duration) -> Duration) -> CpuUse {
+    fn combine(
+        &self,
+        other: &CpuUse,
+        f: impl Fn(Duration, Duration) -> Duration,
+        g: impl Fn(u64, u64) -> u64,
+    ) -> CpuUse {
         CpuUse {
             servers: (self.servers.iter().zip(&other.servers))
                 .map(|(a, b)| f(*a, *b))
@@ -159,6 +222,8 @@ impl CpuUse {
             postgres: f(self.postgres, other.postgres),
             client: f(self.client, other.client),
             machine: f(self.machine, other.machine),
+            server_switches: self.server_switches.combine(other.server_switches, &g),
+            client_switches: self.client_switches.combine(other.client_switches, &g),
         }
     }
 }
@@ -167,7 +232,7 @@ impl std::ops::Add for CpuUse {
     type Output = CpuUse;
 
     fn add(self, more: CpuUse) -> CpuUse {
-        self.combine(&more, |a, b| a + b)
+        self.combine(&more, |a, b| a + b, |a, b| a + b)
     }
 }
 
@@ -175,6 +240,6 @@ impl std::ops::Sub for CpuUse {
     type Output = CpuUse;
 
     fn sub(self, earlier: CpuUse) -> CpuUse {
-        self.combine(&earlier, Duration::saturating_sub)
+        self.combine(&earlier, Duration::saturating_sub, u64::saturating_sub)
     }
 }

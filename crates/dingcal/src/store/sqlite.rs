@@ -241,11 +241,11 @@ pub fn open_file(path: &Path) -> Result<SqliteStore, String> {
         .map_err(|e| format!("cannot open SQLite database {}: {e}", path.display()))?;
     // FULL: the WAL is synced at every commit, so an answered write
     // survives a crash of the machine, not only of the process. The writer
-    // keeps 16 MB of pages (SQLite's default is 2 MB): a create inserts into
+    // keeps 8 MB of pages (SQLite's default is 2 MB): a create inserts into
     // seven B-trees, and their upper levels should stay in memory.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;
-         PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -16384;",
+         PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -8192;",
     )
     .map_err(|e| format!("cannot configure SQLite: {e}"))?;
     let caches = Arc::new(Caches::default());

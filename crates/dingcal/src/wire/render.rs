@@ -29,8 +29,8 @@ pub struct Listed<'a> {
 }
 
 /// Beyond this many events' fields the cache starts over (dingcal's choice:
-/// about a kilobyte each).
-const FIELDS_MAX: usize = 20_000;
+/// about a kilobyte each, with the event they were written from).
+const FIELDS_MAX: usize = 4_096;
 
 /// Writes answers. An event's own fields are the same for every caller and
 /// for as long as the event is unchanged, so they are serialised once per
@@ -125,6 +125,12 @@ impl Renderer {
             return Ok(bytes);
         }
         let bytes: Arc<[u8]> = serde_json::to_vec(&event_fields(event))?.into();
+        // A value no one else holds was made for this answer alone (a
+        // write's, an occurrence's) and will not be asked for again; one the
+        // store's cache shares will.
+        if Arc::strong_count(event) == 1 {
+            return Ok(bytes);
+        }
         let mut fields = self.fields.lock().expect("fields cache poisoned");
         if fields.len() >= FIELDS_MAX {
             fields.clear();

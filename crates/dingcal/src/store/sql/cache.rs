@@ -16,9 +16,9 @@ use crate::domain::series::{Exception, Series};
 use crate::error::ApiResult;
 use crate::store::stored::decode_event;
 
-/// Beyond this many entries a cache starts over (dingcal's choice: a few
-/// tens of MB at most for each).
-const ENTRIES_MAX: usize = 20_000;
+/// Beyond this many entries a cache starts over (dingcal's choice: some
+/// MB at most for each; a page of every calendar read at once fits).
+const ENTRIES_MAX: usize = 4_096;
 
 /// Values by id, each for one change number.
 pub struct Versioned<V> {

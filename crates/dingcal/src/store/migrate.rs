@@ -6,6 +6,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_series.sql"),
     include_str!("../../migrations/sqlite/0003_responses.sql"),
+    include_str!("../../migrations/sqlite/0004_covering.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];

@@ -34,12 +34,23 @@ pub(super) const EVENT_PAGE: Sql = sql!(
     // Driven by the attendees, in the order they were invited, so that a
     // large event is read only as far as the page (an event without any
     // attendee row is seen by no one anyway).
-    "SELECT e.seq, CASE WHEN e.seq = $1 THEN NULL ELSE e.body END AS body, e.deleted,
-       e.attendee_count, a.union_id, a.is_optional, a.response_status, a.is_organizer
+    "SELECT e.seq, e.body, e.deleted, e.attendee_count,
+       a.union_id, a.is_optional, a.response_status, a.is_organizer
      FROM attendees a JOIN events e ON e.id = a.event_id
-     WHERE a.event_id = $2 AND e.corp_id = $3
+     WHERE a.event_id = $1 AND e.corp_id = $2
      ORDER BY a.position",
-    limit 4
+    limit 3
+);
+
+/// `EVENT_PAGE` without the body, for an event the cache holds: on SQLite
+/// it reads covering indexes only, not the table rows.
+pub(super) const EVENT_PAGE_HEADER: Sql = sql!(
+    "SELECT e.seq, e.deleted, e.attendee_count,
+       a.union_id, a.is_optional, a.response_status, a.is_organizer
+     FROM attendees a JOIN events e ON e.id = a.event_id
+     WHERE a.event_id = $1 AND e.corp_id = $2
+     ORDER BY a.position",
+    limit 3
 );
 
 /// An event row.
@@ -156,11 +167,13 @@ pub struct EventPage {
     pub me: Option<Attendee>,
 }
 
-/// An event of the org with its first `max` attendees, in one statement.
-/// The event's body comes only if the cache lacks its change number. The
-/// caller's own entry is looked for among those attendees, and read on its
-/// own only when the event has more. `None` when there is no such event (or
-/// it has no attendee, which no one may see).
+/// An event of the org with its first `max` attendees, in one statement
+/// when the cache holds the event as it stands (the header alone is read)
+/// or lacks it (the body is read too); a cached event that has changed
+/// since takes a second. The caller's own entry is looked for among those
+/// attendees, and read on its own only when the event has more. `None`
+/// when there is no such event (or it has no attendee, which no one may
+/// see).
 pub async fn event_page(
     conn: &impl Db,
     corp_id: &CorpId,
@@ -168,31 +181,43 @@ pub async fn event_page(
     id: &EventId,
     max: usize,
 ) -> ApiResult<Option<EventPage>> {
-    let known = conn.caches().events.peek(id);
-    let known_seq = known.as_ref().map_or(i64::MIN, |(seq, _)| *seq);
-    let mut header = None;
-    let rows = conn
-        .query_limited(
-            EVENT_PAGE,
-            params![known_seq, id.as_str(), corp_id.as_str()],
-            max.max(1),
-            |r| {
-                if header.is_none() {
-                    let event = match (r.get::<Option<String>>("body")?, &known) {
-                        (None, Some((_, cached))) => cached.clone(),
-                        _ => decoded(conn, id, r)?,
-                    };
-                    let others: i64 = r.get("attendee_count")?;
-                    header = Some((event, r.get::<bool>("deleted")?, others));
-                }
-                attendee(r)
-            },
-        )
-        .await?;
-    let Some((event, deleted, others)) = header else {
+    let cached = conn.caches().events.peek(id);
+    let known = cached.as_ref();
+    let read = |with_body: bool| async move {
+        let mut header = None;
+        let rows = conn
+            .query_limited(
+                if with_body {
+                    EVENT_PAGE
+                } else {
+                    EVENT_PAGE_HEADER
+                },
+                params![id.as_str(), corp_id.as_str()],
+                max.max(1),
+                |r| {
+                    if header.is_none() {
+                        let event = match known {
+                            Some((seq, cached)) if !with_body => {
+                                (r.get::<i64>("seq")? == *seq).then(|| cached.clone())
+                            }
+                            _ => Some(decoded(conn, id, r)?),
+                        };
+                        let others: i64 = r.get("attendee_count")?;
+                        header = Some((event, r.get::<bool>("deleted")?, others));
+                    }
+                    attendee(r)
+                },
+            )
+            .await?;
+        Ok::<_, ApiError>(header.map(|h| (h, rows)))
+    };
+    let found = match read(known.is_none()).await? {
+        Some(((None, ..), _)) => read(true).await?,
+        found => found,
+    };
+    let Some(((Some(event), deleted, others), attendees)) = found else {
         return Ok(None);
     };
-    let attendees = rows;
     let mut me = attendees.iter().find(|a| &a.id == caller).cloned();
     // Everyone was read unless the page is full and the event has more (its
     // organizer and `others`).

@@ -465,6 +465,15 @@ mod plans {
     fn an_event_and_its_attendees_are_read_by_their_keys() {
         assert_searches(load::EVENT_PAGE, &["attendees_in_order (event_id=?)"]);
         assert!(!plan(load::EVENT_PAGE).contains("TEMP B-TREE"));
+        // A cached event's header and attendees: from indexes alone.
+        assert_searches(
+            load::EVENT_PAGE_HEADER,
+            &[
+                "COVERING INDEX attendees_in_order (event_id=?)",
+                "COVERING INDEX events_version (id=? AND corp_id=?)",
+            ],
+        );
+        assert!(!plan(load::EVENT_PAGE_HEADER).contains("TEMP B-TREE"));
         assert_searches(
             load::EVENT_WITH_ME,
             &["PRIMARY KEY (event_id=? AND union_id=?)"],

@@ -21,14 +21,12 @@ use std::time::Duration;
 use std::convert::Infallible;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
@@ -83,9 +81,9 @@ pub fn routes(state: Arc<AppState>) -> Router {
 }
 
 /// The whole server: the routes inside the layers every request passes
-/// once, outermost first: errors in the API's shape, the request id, the
-/// time limit (which covers reading the body), and the body read whole
-/// (`read_body` holds it to its limit).
+/// once, outermost first: errors in the API's shape, the request id, and
+/// the body read whole within the time limit (`read_body` holds it to its
+/// limit).
 pub fn app(
     state: Arc<AppState>,
 ) -> impl Clone + Service<Request, Response = Response, Error = Infallible, Future: Send> + Send + 'static
@@ -97,10 +95,6 @@ pub fn app(
             error::NewRequestId,
         ))
         .layer(PropagateRequestIdLayer::new(error::REQUEST_ID_HEADER))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
         .layer(axum::middleware::from_fn(error::read_body))
         .service(routes(state).layer(DefaultBodyLimit::disable()))
 }

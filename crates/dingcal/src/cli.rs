@@ -1,4 +1,4 @@
-//! The command line: `dingcal serve` and `dingcal migrate`.
+//! The command line: `dingcal serve`, `dingcal migrate` and `dingcal apps`.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::http::LogFormat;
 use crate::server::{self, Config};
 use crate::store::{self, DbUrl};
 
@@ -18,6 +19,10 @@ use crate::store::{self, DbUrl};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to standard error: `text` for people,
+    /// `json` (one object per line) for log collectors.
+    #[arg(long, global = true, env = "DINGCAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +31,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DbArgs),
+    /// Print the apps of the directory with their keys and secrets (the
+    /// demo app's among them), then exit.
+    Apps(DbArgs),
 }
 
 #[derive(Debug, Args)]
@@ -45,31 +53,78 @@ pub struct ServeArgs {
     /// TOML file of organisations, users and apps, upserted at start.
     #[arg(long, env = "DINGCAL_DIRECTORY")]
     pub directory: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// What a client may hold of the server (see the README's "Limits").
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers, and the longest a
+    /// kept-alive connection stays idle.
+    #[arg(long, env = "DINGCAL_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a request body may pause before it is cut off.
+    #[arg(long, env = "DINGCAL_BODY_TIMEOUT", default_value_t = 10)]
+    pub body_timeout: u64,
+    /// Seconds a whole request may take once its headers are in.
+    #[arg(long, env = "DINGCAL_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Connections open at once; more wait to be accepted.
+    #[arg(long, env = "DINGCAL_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// MiB that the bodies of requests in flight may hold together (at
+    /// least 4, the largest body).
+    #[arg(long, env = "DINGCAL_BODY_MEMORY_MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(4..=65_536))]
+    pub body_memory_mb: u64,
+    /// Seconds that requests in flight get to finish after SIGTERM.
+    #[arg(long, env = "DINGCAL_SHUTDOWN_GRACE", default_value_t = 10)]
+    pub shutdown_grace: u64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> crate::http::Limits {
+        let secs = std::time::Duration::from_secs;
+        crate::http::Limits {
+            header_read: secs(self.header_timeout),
+            body_idle: secs(self.body_timeout),
+            request: secs(self.request_timeout),
+            max_connections: self.max_connections.max(1),
+            body_memory_mib: self.body_memory_mb as usize,
+            shutdown_grace: secs(self.shutdown_grace),
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+    // Lines are written by a thread of their own, so that a request never
+    // waits on standard error (the access log writes one per request).
+    let (writer, _flush_at_exit) = tracing_appender::non_blocking(std::io::stderr());
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DINGCAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_env_filter(filter);
+    match cli.log_format {
         // Colour only for a person at a terminal, not for a log file.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("DINGCAL_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(args, cli.log_format).await,
             Command::Migrate(args) => {
                 let db = DbUrl::parse(&args.db)?;
                 store::open(&db).await?;
                 println!("database {} is up to date", args.db);
                 Ok(())
             }
+            Command::Apps(args) => print_apps(&args).await,
         }
     });
     match result {
@@ -78,16 +133,39 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// One line per app: its org, key, secret and permissions.
+async fn print_apps(args: &DbArgs) -> Result<(), String> {
+    let store = store::open(&DbUrl::parse(&args.db)?).await?;
+    let directory = store.load_directory().await.map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    for org in &directory.orgs {
+        for app in &org.apps {
+            writeln!(
+                out,
+                "corpId={} appKey={} appSecret={} permissions={}",
+                org.corp_id,
+                app.app_key,
+                app.app_secret,
+                app.permissions.join(",")
+            )
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
 fn fail(message: String) -> ExitCode {
     eprintln!("dingcal: {message}");
     ExitCode::FAILURE
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
+async fn serve(args: ServeArgs, log_format: LogFormat) -> Result<(), String> {
     let config = Config {
         listen: args.listen,
         db: DbUrl::parse(&args.db.db)?,
         directory: args.directory,
+        limits: args.limits.limits(),
+        log_format,
     };
     // Signals are caught from before the address is printed, so a caller
     // that stops the server as soon as it is up still stops it cleanly.

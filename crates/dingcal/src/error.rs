@@ -15,6 +15,7 @@ pub enum Status {
     Gone = 410,
     PayloadTooLarge = 413,
     Internal = 500,
+    RequestTimeout = 408,
     Unavailable = 503,
 }
 
@@ -114,6 +115,12 @@ impl ApiError {
         )
     }
 
+    /// A user's token on another user's path (the code and message DingTalk
+    /// gives for calendars a user may not touch).
+    pub fn not_own_calendar() -> Self {
+        Self::new(Status::Forbidden, "permissionDenied", "permission denied")
+    }
+
     pub fn invalid_client() -> Self {
         Self::new(
             Status::BadRequest,
@@ -154,6 +161,24 @@ impl ApiError {
             Status::PayloadTooLarge,
             "invalidParameter",
             "The request body is too large.",
+        )
+    }
+
+    /// A body that stopped arriving; the connection is closed after it.
+    pub fn body_stalled() -> Self {
+        Self::new(
+            Status::RequestTimeout,
+            "RequestTimeout",
+            "The request body stopped arriving.",
+        )
+    }
+
+    /// Bodies in flight fill the memory set aside for them.
+    pub fn bodies_busy() -> Self {
+        Self::new(
+            Status::Unavailable,
+            "ServiceUnavailable",
+            "The server is reading too many request bodies at once; try again.",
         )
     }
 

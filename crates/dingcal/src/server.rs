@@ -20,6 +20,8 @@ pub struct Config {
     pub listen: String,
     pub db: DbUrl,
     pub directory: Option<PathBuf>,
+    pub limits: http::Limits,
+    pub log_format: http::LogFormat,
 }
 
 /// A server accepting connections.
@@ -47,20 +49,22 @@ pub async fn start(config: Config) -> Result<Running, String> {
                 .map_err(|e| e.to_string())?;
         }
         None => {
-            let demo = DirectoryFile::demo();
             let seeded = store
-                .seed_directory(demo.clone())
+                .seed_directory(DirectoryFile::demo())
                 .await
                 .map_err(|e| e.to_string())?;
-            if seeded {
-                announce_demo(&demo);
-            }
+            let file = store.load_directory().await.map_err(|e| e.to_string())?;
+            // At every start, not only the first: the demo app's secret is
+            // random, and a user who lost it would have nowhere to find it.
+            announce_demo(&file, seeded);
         }
     }
     let file = store.load_directory().await.map_err(|e| e.to_string())?;
     let state = Arc::new(AppState::new(
         store.clone(),
         Arc::new(Directory::from_file(&file)),
+        config.limits,
+        http::AccessLog::start(config.log_format),
     ));
 
     let listener = TcpListener::bind(&config.listen)
@@ -104,9 +108,11 @@ async fn purge_loop(store: Arc<dyn Store>) {
     }
 }
 
-fn announce_demo(demo: &DirectoryFile) {
+fn announce_demo(demo: &DirectoryFile, created: bool) {
     for org in &demo.orgs {
-        println!("created demo organization {} ({})", org.corp_id, org.name);
+        if created {
+            println!("created demo organization {} ({})", org.corp_id, org.name);
+        }
         let users: Vec<&str> = org.users.iter().map(|u| u.union_id.as_str()).collect();
         println!("demo users (unionId): {}", users.join(", "));
         for app in &org.apps {

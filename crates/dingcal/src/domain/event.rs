@@ -196,7 +196,11 @@ impl EventChanges {
         if self.start.is_some() || self.end.is_some() || self.is_all_day.is_some() {
             let start = self.start.unwrap_or_else(|| event.when.start_spec());
             let end = self.end.unwrap_or_else(|| event.when.end_spec());
-            event.when = When::combine(start, end, self.is_all_day)?;
+            // An omitted isAllDay leaves the event as it was: dates alone do
+            // not make a timed event all-day (the seed: `date` "must be
+            // empty for a non-all-day event").
+            let all_day = self.is_all_day.unwrap_or(event.when.is_all_day());
+            event.when = When::combine(start, end, Some(all_day))?;
         }
         if let Some(summary) = self.summary {
             event.summary = summary;

@@ -120,11 +120,10 @@ impl Permission {
 
 /// Only the user's primary calendar exists.
 pub fn check_calendar_id(calendar_id: &str) -> ApiResult<()> {
-    let trimmed = calendar_id.trim();
-    if trimmed.is_empty() {
+    if calendar_id.trim().is_empty() {
         return Err(ApiError::invalid_parameter("CalendarId cannot be blank"));
     }
-    if trimmed != "primary" {
+    if calendar_id != "primary" {
         return Err(ApiError::item_not_found(
             "The specified calendar cannot be found; the only calendar is primary.",
         ));

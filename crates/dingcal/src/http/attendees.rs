@@ -19,9 +19,9 @@ use crate::wire::event::{
     AddAttendeeRequest, AttendeeListBody, ListAttendeesQuery, RemoveAttendeeRequest,
 };
 
-const ATTENDEES: &str =
+pub(super) const ATTENDEES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees";
-const BATCH_REMOVE: &str =
+pub(super) const BATCH_REMOVE: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees/batchRemove";
 
 pub fn router() -> Router<Arc<AppState>> {

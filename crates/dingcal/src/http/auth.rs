@@ -11,16 +11,21 @@ use axum::http::request::Parts;
 use jiff::Timestamp;
 
 use super::AppState;
+use super::access::Caller;
 use super::extract::{CalendarPath, ClientToken};
 use crate::directory::Grant;
 use crate::domain::{Permission, UnionId, check_calendar_id, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IdempotencyKey, WriteMeta};
 
-/// Tokens already checked, with their expiry: a token never changes owner,
-/// so this only saves a read.
+/// Tokens already checked, with when to check them again: a token never
+/// changes owner, but may be removed or expire in the database (by another
+/// node, or by hand), which must take effect within seconds.
 #[derive(Default)]
 pub struct TokenCache(Mutex<HashMap<String, (Arc<Grant>, Timestamp)>>);
+
+/// How long a checked token is trusted before the database is asked again.
+const TOKEN_RECHECK: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 
 impl AppState {
     /// What an access token grants, if it is known and unexpired.
@@ -33,8 +38,8 @@ impl AppState {
             .expect("token cache poisoned")
             .get(token)
             .cloned();
-        if let Some((grant, expires)) = cached {
-            if expires > now {
+        if let Some((grant, recheck)) = cached {
+            if recheck > now {
                 return Ok(grant);
             }
         }
@@ -52,9 +57,12 @@ impl AppState {
             user: record.user,
             ..app.grant.clone()
         });
+        let recheck = record
+            .expires_at
+            .min(now.checked_add(TOKEN_RECHECK).unwrap_or(now));
         let mut cache = self.tokens.0.lock().expect("token cache poisoned");
-        cache.retain(|_, (_, exp)| *exp > now);
-        cache.insert(token.to_string(), (grant.clone(), record.expires_at));
+        cache.retain(|_, (_, at)| *at > now);
+        cache.insert(token.to_string(), (grant.clone(), recheck));
         Ok(grant)
     }
 }
@@ -99,6 +107,9 @@ impl<P: Scope + Send> FromRequestParts<Arc<AppState>> for Access<P> {
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::missing_token)?;
         let grant = state.authenticate(token).await?;
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            caller.set(&grant);
+        }
         grant.require(P::NEEDED)?;
         Ok(Access {
             grant,
@@ -111,7 +122,19 @@ impl<P> Access<P> {
     /// The user whose primary calendar the path names, within the token's org.
     pub fn calendar_owner(&self, state: &AppState, path: &CalendarPath) -> ApiResult<UnionId> {
         check_calendar_id(&path.calendar_id)?;
-        state.directory.member(&self.grant.corp_id, &path.user_id)
+        self.path_user(state, &path.user_id)
+    }
+
+    /// The user a path's `{userId}` names. An app's token reaches every
+    /// user of its org; a user's token only its own user, also named `me`
+    /// (CONTRACT.md), and is refused any other, whether that user exists
+    /// or not.
+    pub fn path_user(&self, state: &AppState, user_id: &str) -> ApiResult<UnionId> {
+        match &self.grant.user {
+            None => state.directory.member(&self.grant.corp_id, user_id),
+            Some(me) if user_id == "me" || user_id == me.as_str() => Ok(me.clone()),
+            Some(_) => Err(ApiError::not_own_calendar()),
+        }
     }
 
     /// Who writes, as `caller`, now, under the request's x-client-token.

@@ -1,14 +1,21 @@
 //! How errors leave: `{code, message, requestid}` with the error's status,
 //! and the request id on every answer.
 
-use axum::extract::Request;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
+use http_body_util::BodyExt;
+use http_body_util::LengthLimitError;
 use serde::Serialize;
+use tokio::sync::OwnedSemaphorePermit;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-use super::REQUEST_TIMEOUT;
+use super::AppState;
 use crate::domain::limits::BODY_MAX_BYTES;
 use crate::error::ApiError;
 
@@ -105,27 +112,36 @@ pub async fn shape_errors(mut request: Request, next: Next) -> Response {
 /// warning. A path, query or body carrying a NUL character is refused:
 /// PostgreSQL's text cannot hold one, so it is refused on either backend,
 /// alike.
-pub async fn read_body(request: Request, next: Next) -> Response {
+pub async fn read_body(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     // tokio's timeout polls the request before its timer: a request that is
     // answered at once never registers the timer. (tower-http's layer polls
     // the timer first, which woke the runtime's driver on every request:
     // healthz ran at 0.82 of its rate without a limit.)
-    match tokio::time::timeout(REQUEST_TIMEOUT, read_then_run(request, next)).await {
+    let limit = state.limits.request;
+    match tokio::time::timeout(limit, read_then_run(&state, request, next)).await {
         Ok(response) => response,
         Err(_) => ApiError::timeout().into_response(),
     }
 }
 
-async fn read_then_run(request: Request, next: Next) -> Response {
+async fn read_then_run(state: &AppState, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_MAX_BYTES).await else {
-        // The rest of the body is still on the wire: this connection cannot
-        // carry another request, and the client must know.
-        let mut refused = ApiError::body_too_large().into_response();
-        refused
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        return refused;
+    // The memory the body holds stays counted until the answer is made.
+    let (bytes, _held) = match read_whole(state, body).await {
+        Ok(read) => read,
+        Err(refused) => {
+            // The rest of the body is still on the wire: this connection
+            // cannot carry another request, and the client must know.
+            let mut refused = refused.into_response();
+            refused
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return refused;
+        }
     };
     let nul = parts.uri.to_string().to_ascii_lowercase().contains("%00")
         || bytes.contains(&0)
@@ -136,6 +152,48 @@ async fn read_then_run(request: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
+}
+
+/// A body, whole: at most `BODY_MAX_BYTES`, with no pause longer than the
+/// body limit between two pieces, and within the memory set aside for
+/// bodies (counted in KiB, held by the permit returned).
+async fn read_whole(
+    state: &AppState,
+    body: axum::body::Body,
+) -> Result<(Bytes, Option<OwnedSemaphorePermit>), ApiError> {
+    let idle = state.limits.body_idle;
+    let mut body = http_body_util::Limited::new(body, BODY_MAX_BYTES);
+    let mut whole = BytesMut::new();
+    let mut held: Option<OwnedSemaphorePermit> = None;
+    loop {
+        let frame = match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => return Err(ApiError::body_stalled()),
+            Ok(None) => break,
+            Ok(Some(Err(e))) if e.is::<LengthLimitError>() => {
+                return Err(ApiError::body_too_large());
+            }
+            Ok(Some(Err(_))) => return Err(ApiError::body_stalled()),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        let kib = (whole.len() + data.len()).div_ceil(1024) as u32;
+        let more = kib - held.as_ref().map_or(0, |p| p.num_permits() as u32);
+        if more > 0 {
+            let room = state.bodies.clone().acquire_many_owned(more);
+            let permit = match tokio::time::timeout(idle, room).await {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(ApiError::bodies_busy()),
+            };
+            match &mut held {
+                Some(all) => all.merge(permit),
+                None => held = Some(permit),
+            }
+        }
+        whole.extend_from_slice(&data);
+    }
+    Ok((whole.freeze(), held))
 }
 
 fn fallback_error(status: StatusCode) -> ApiError {

@@ -21,8 +21,9 @@ use crate::wire::convert::event_changes;
 use crate::wire::event::{DeleteEventQuery, EventInput, GetEventQuery, ListEventsQuery};
 use crate::wire::render;
 
-const EVENTS: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events";
-const EVENT: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}";
+pub(super) const EVENTS: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events";
+pub(super) const EVENT: &str =
+    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}";
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
@@ -71,8 +72,13 @@ async fn patch_event(
     let caller = access.calendar_owner(&state, &path)?;
     let event_id = path.event_id()?;
     let input = event_input(body)?;
-    match input.id.as_deref().map(str::trim) {
-        None | Some("") => {
+    match input.id.as_deref() {
+        None => {
+            return Err(ApiError::invalid_parameter(
+                "Event id summary cannot be blank",
+            ));
+        }
+        Some(id) if id.trim().is_empty() => {
             return Err(ApiError::invalid_parameter(
                 "Event id summary cannot be blank",
             ));

@@ -72,9 +72,10 @@ pub struct CalendarPath {
 }
 
 impl CalendarPath {
+    /// The event id as given: one with spaces around it names no event.
     pub fn event_id(&self) -> Result<EventId, ApiError> {
-        match self.event_id.as_deref().map(str::trim) {
-            Some(id) if !id.is_empty() => Ok(EventId(id.to_string())),
+        match self.event_id.as_deref() {
+            Some(id) if !id.trim().is_empty() => Ok(EventId(id.to_string())),
             _ => Err(ApiError::invalid_parameter("eventId cannot be blank")),
         }
     }

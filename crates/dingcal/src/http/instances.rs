@@ -19,10 +19,11 @@ use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
 use crate::wire::event::{EventsInstancesQuery, WindowQuery};
 
-const INSTANCES: &str =
+pub(super) const INSTANCES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/instances";
-const SERIES_INSTANCES: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/instances";
-const VIEW: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/eventsview";
+pub(super) const SERIES_INSTANCES: &str =
+    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/instances";
+pub(super) const VIEW: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/eventsview";
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()

@@ -2,6 +2,7 @@
 //! module per resource holds its routes and handlers; `auth` says who is
 //! calling, `extract` and `query` read requests, `error` shapes refusals.
 
+mod access;
 mod answer;
 mod attendees;
 mod auth;
@@ -13,52 +14,59 @@ mod oauth;
 mod query;
 mod respond;
 mod schedule;
-
-use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+mod serve;
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Router, ServiceExt};
-use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder};
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::{Level, Span};
 
 use crate::directory::Directory;
 use crate::store::Store;
 use crate::wire::render::Renderer;
 use auth::TokenCache;
 
-/// The longest a request may take, reading its body included (dingcal's
-/// choice).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub use access::{AccessLog, LogFormat};
+pub use serve::{Limits, serve};
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub directory: Arc<Directory>,
     pub render: Renderer,
     tokens: TokenCache,
+    limits: Limits,
+    access: AccessLog,
+    /// The memory request bodies may hold at once, in KiB.
+    bodies: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, directory: Arc<Directory>) -> AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        directory: Arc<Directory>,
+        limits: Limits,
+        access: AccessLog,
+    ) -> AppState {
         AppState {
+            access,
             store,
             render: Renderer::new(directory.clone()),
             directory,
             tokens: TokenCache::default(),
+            bodies: Arc::new(tokio::sync::Semaphore::new(limits.body_memory_kib())),
+            limits,
         }
     }
 }
 
-/// Every route, each answered inside a span of its own (which needs the
-/// route it matched, so it is laid on the routes).
+/// Every route, each answered inside a span of its own and logged once
+/// answered (which needs the route it matched, so it is laid on the
+/// routes).
 pub fn routes(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
@@ -70,13 +78,10 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(schedule::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(request_span)
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::DEBUG))
-                .on_failure(()),
-        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::trace,
+        ))
         .with_state(state)
 }
 
@@ -95,36 +100,13 @@ pub fn app(
             error::NewRequestId,
         ))
         .layer(PropagateRequestIdLayer::new(error::REQUEST_ID_HEADER))
-        .layer(axum::middleware::from_fn(error::read_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::read_body,
+        ))
         .service(routes(state).layer(DefaultBodyLimit::disable()))
-}
-
-/// A request's span: its method, matched route and id. At debug level, so
-/// that it costs nothing unless asked for (`DINGCAL_LOG=debug`).
-fn request_span(request: &axum::extract::Request) -> Span {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("", MatchedPath::as_str);
-    let request_id = request
-        .headers()
-        .get(error::REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    tracing::debug_span!("request", method = %request.method(), route, request_id)
 }
 
 async fn healthz() -> &'static str {
     "ok"
-}
-
-/// Serves until `shutdown` resolves, then lets requests in flight finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<AppState>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app(state).into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
 }

@@ -13,7 +13,7 @@ use crate::domain::attendee::ResponseStatus;
 use crate::error::ApiResult;
 use crate::wire::event::RespondEventRequest;
 
-const RESPOND: &str =
+pub(super) const RESPOND: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/respond";
 
 pub fn router() -> Router<Arc<AppState>> {

@@ -16,16 +16,13 @@ use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
 use crate::wire::schedule::ScheduleRequest;
 
+pub(super) const BY_USER: &str = "/v1.0/calendar/users/{userId}/querySchedule";
+pub(super) const BY_ME: &str = "/v1.0/calendar/me/schedules/query";
+
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
-        .route(
-            "/v1.0/calendar/users/{userId}/querySchedule",
-            post(get_schedule),
-        )
-        .route(
-            "/v1.0/calendar/me/schedules/query",
-            post(get_schedule_by_me),
-        )
+        .route(BY_USER, post(get_schedule))
+        .route(BY_ME, post(get_schedule_by_me))
 }
 
 async fn get_schedule(
@@ -34,7 +31,7 @@ async fn get_schedule(
     axum::extract::Path(user_id): axum::extract::Path<String>,
     Json(body): Json<Option<ScheduleRequest>>,
 ) -> ApiResult<RawJson> {
-    state.directory.member(&access.grant.corp_id, &user_id)?;
+    access.path_user(&state, &user_id)?;
     schedule(&state, &access, body).await
 }
 

@@ -135,6 +135,11 @@ permissions = ["Calendar.Event.Read", "Calendar.Event.Write"]
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(Default::default()).await
+    }
+
+    /// A server whose clients are held to these limits.
+    pub async fn start_with(limits: dingcal::http::Limits) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let directory = dir.path().join("directory.toml");
         std::fs::write(&directory, directory_toml()).expect("write directory");
@@ -143,6 +148,8 @@ impl TestServer {
             listen: "127.0.0.1:0".into(),
             db: db.db_url(),
             directory: Some(directory),
+            limits,
+            log_format: Default::default(),
         })
         .await
         .expect("server starts");

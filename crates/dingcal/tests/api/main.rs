@@ -6,6 +6,7 @@ mod auth;
 mod common;
 mod crash;
 mod events;
+mod hardening;
 mod idempotency;
 mod multinode;
 mod patch;

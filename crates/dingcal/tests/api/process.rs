@@ -133,7 +133,8 @@ async fn an_empty_database_without_directory_gets_a_working_demo_app() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert!(p.terminate().success());
-    // A second start finds the org and makes no new one.
+    // A second start finds the org, makes no new one, and tells the same
+    // app again, so that its secret is never lost.
     let again = spawn(
         &[
             "serve",
@@ -145,7 +146,8 @@ async fn an_empty_database_without_directory_gets_a_working_demo_app() {
         &[],
         dir.path(),
     );
-    assert!(again.stdout.iter().all(|l| !l.starts_with("demo app")));
+    assert!(again.stdout.iter().all(|l| !l.starts_with("created demo")));
+    assert_eq!(again.demo_app(), Some((key, secret)));
     again.terminate();
 }
 
@@ -321,4 +323,46 @@ async fn a_second_server_cannot_open_a_database_in_use() {
         String::from_utf8_lossy(&second.stderr)
     );
     assert!(first.terminate().success());
+}
+
+/// SIGTERM lets requests in flight finish within the grace period, then
+/// closes what is left: a client holding half a request does not keep the
+/// process alive.
+#[tokio::test]
+async fn sigterm_ends_the_process_within_the_grace_period_despite_a_stuck_client() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = spawn(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite://g.db",
+            "--shutdown-grace",
+            "1",
+            "--header-timeout",
+            "60",
+        ],
+        &[],
+        dir.path(),
+    );
+    let mut stuck = tokio::net::TcpStream::connect(p.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stuck
+        .write_all(b"GET /healthz HTTP/1.1\r\nx-half: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = tokio::task::spawn_blocking(move || p.terminate())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(stuck);
 }

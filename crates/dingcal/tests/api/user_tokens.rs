@@ -171,3 +171,58 @@ async fn get_schedule_by_me_answers_for_the_signed_in_user_and_needs_a_user_toke
         .await;
     assert_error(&with_app, 400, "InvalidAuthentication", None);
 }
+
+/// CONTRACT.md: a user's token acts as that user only. Its own calendar,
+/// by id or as `me`, answers; any other user's path is refused with
+/// nothing changed, and a made-up user is refused alike.
+#[tokio::test]
+async fn a_user_token_reaches_its_own_calendar_only() {
+    let s = TestServer::start().await;
+    let (alice, _) = sign_in(&s, "alice-union").await;
+    let api = Api::new(&s).await;
+    let bobs = api
+        .create("bob-union", meeting("bob's", &["carol-union"]))
+        .await;
+    let bobs_id = id_of(&bobs);
+    let call = |method: Method, path: String, body: Option<serde_json::Value>| {
+        let s = &s;
+        let alice = alice.clone();
+        async move { s.send(method, &path, Some(&alice), body, &[]).await }
+    };
+
+    let (status, own) = call(
+        Method::POST,
+        events_path("me"),
+        Some(meeting("mine", &["bob-union"])),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{own}");
+    let (status, _) = call(Method::GET, event_path("alice-union", &id_of(&own)), None).await;
+    assert_eq!(status.as_u16(), 200);
+
+    for user in ["bob-union", "carol-union", "nobody-union"] {
+        let listed = call(Method::GET, events_path(user), None).await;
+        assert_error(&listed, 403, "permissionDenied", Some("permission denied"));
+        let created = call(Method::POST, events_path(user), Some(meeting("x", &[]))).await;
+        assert_error(&created, 403, "permissionDenied", None);
+    }
+    let responded = call(
+        Method::POST,
+        format!("{}/respond", event_path("carol-union", &bobs_id)),
+        Some(json!({"responseStatus": "declined"})),
+    )
+    .await;
+    assert_error(&responded, 403, "permissionDenied", None);
+    let after = api.get("carol-union", &bobs_id).await;
+    assert_eq!(
+        attendee(&after, "carol-union").unwrap()["responseStatus"],
+        "needsAction"
+    );
+    let busy = call(
+        Method::POST,
+        "/v1.0/calendar/users/bob-union/querySchedule".into(),
+        Some(json!({"userIds": ["bob-union"], "startTime": "2026-12-01T00:00:00+08:00", "endTime": "2026-12-02T00:00:00+08:00"})),
+    )
+    .await;
+    assert_error(&busy, 403, "permissionDenied", None);
+}

@@ -1,0 +1,288 @@
+//! The trace of each request: a span (at debug level) around its handling,
+//! and an access log line at info level once it is answered, with the
+//! request id, the operation by its SDK action name, the app and user of
+//! its token, the status, the DingTalk code of a refusal and the time
+//! taken. Laid on the routes, so that the route matched is known.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::{Instrument, Level};
+
+use super::{AppState, attendees, error, events, instances, respond, schedule};
+use crate::directory::Grant;
+use crate::domain::time::push_digits;
+use crate::error::ApiError;
+
+/// The grant of the request's token, once checked: filled by the `Access`
+/// extractor, read by the access log.
+#[derive(Clone, Default)]
+pub struct Caller(Arc<OnceLock<Arc<Grant>>>);
+
+impl Caller {
+    pub fn set(&self, grant: &Arc<Grant>) {
+        let _ = self.0.set(grant.clone());
+    }
+}
+
+/// How log lines are written: `text` for people, `json` (one object per
+/// line, in tracing-subscriber's shape) for log collectors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The access log: one line per request, formatted on the request's thread
+/// into a shared buffer that a thread of the log's own writes to standard
+/// error every `FLUSH_EVERY`, many lines per write. Nothing wakes that
+/// thread per line: through `tracing`'s formatter and its writer thread,
+/// woken for each line, the log cost healthz more than a third of its
+/// rate. Off when `DINGCAL_LOG` turns `dingcal::access` off, and when no
+/// log is set up at all (tests).
+pub struct AccessLog {
+    pending: Option<Arc<Mutex<Vec<u8>>>>,
+    stop: Option<mpsc::Sender<()>>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    format: LogFormat,
+}
+
+/// How often the buffered lines are written.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// Lines past this much unwritten are dropped: the log never holds up a
+/// request, nor takes memory without bound.
+const PENDING_MAX: usize = 8 * 1024 * 1024;
+
+impl AccessLog {
+    pub fn start(format: LogFormat) -> AccessLog {
+        let off = AccessLog {
+            pending: None,
+            stop: None,
+            writer: None,
+            format,
+        };
+        if !tracing::enabled!(target: "dingcal::access", Level::INFO) {
+            return off;
+        }
+        let pending = Arc::new(Mutex::new(Vec::with_capacity(PENDING_MAX / 8)));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let buffered = pending.clone();
+        let writer = std::thread::Builder::new()
+            .name("access-log".into())
+            .spawn(move || {
+                let mut out = Vec::new();
+                loop {
+                    let last = !matches!(
+                        stopped.recv_timeout(FLUSH_EVERY),
+                        Err(mpsc::RecvTimeoutError::Timeout)
+                    );
+                    std::mem::swap(
+                        &mut out,
+                        &mut *buffered.lock().expect("access log poisoned"),
+                    );
+                    let _ = std::io::stderr().lock().write_all(&out);
+                    out.clear();
+                    if last {
+                        break;
+                    }
+                }
+            });
+        match writer {
+            Ok(writer) => AccessLog {
+                pending: Some(pending),
+                stop: Some(stop),
+                writer: Some(writer),
+                format,
+            },
+            Err(e) => {
+                tracing::warn!("no access log: cannot start its writer: {e}");
+                off
+            }
+        }
+    }
+
+    fn write(&self, entry: &Entry<'_>) {
+        let Some(pending) = &self.pending else {
+            return;
+        };
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            match self.format {
+                LogFormat::Text => text_line(line, entry),
+                LogFormat::Json => json_line(line, entry),
+            }
+            let mut all = pending.lock().expect("access log poisoned");
+            if all.len() + line.len() <= PENDING_MAX {
+                all.extend_from_slice(line.as_bytes());
+            }
+        });
+    }
+}
+
+thread_local! {
+    /// A line being made, and the current second as text with the second
+    /// it stands for: formatting a date is most of a line's cost.
+    static LINE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    static SECOND: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+}
+
+/// `2026-12-03T08:47:56.980214Z`, now.
+fn push_now(out: &mut String) {
+    let now = jiff::Timestamp::now();
+    SECOND.with_borrow_mut(|(second, text)| {
+        if *second != now.as_second() {
+            *second = now.as_second();
+            text.clear();
+            let whole = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
+            let _ = write!(text, "{whole:.0}");
+            text.pop(); // the `Z`
+        }
+        out.push_str(text);
+    });
+    out.push('.');
+    push_digits(out, now.subsec_microsecond().unsigned_abs(), 6);
+    out.push('Z');
+}
+
+/// A string as JSON writes it (which the text line uses too); ids and codes
+/// need no escaping, so only what does is escaped.
+fn push_quoted(out: &mut String, value: &str) {
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::Value::from(value).to_string());
+    }
+}
+
+/// Milliseconds to the microsecond: `12.345`.
+fn push_ms(out: &mut String, elapsed: Duration) {
+    let us = u32::try_from(elapsed.as_micros()).unwrap_or(u32::MAX);
+    let _ = write!(out, "{}.", us / 1000);
+    push_digits(out, us % 1000, 3);
+}
+
+fn text_line(out: &mut String, e: &Entry<'_>) {
+    push_now(out);
+    out.push_str("  INFO dingcal::access: request_id=");
+    push_quoted(out, e.request_id);
+    out.push_str(" operation=");
+    push_quoted(out, e.operation);
+    out.push_str(" app=");
+    push_quoted(out, e.app);
+    out.push_str(" user=");
+    push_quoted(out, e.user);
+    let _ = write!(out, " status={} code=", e.status);
+    push_quoted(out, e.code);
+    out.push_str(" ms=");
+    push_ms(out, e.elapsed);
+    out.push('\n');
+}
+
+/// In tracing-subscriber's JSON shape.
+fn json_line(out: &mut String, e: &Entry<'_>) {
+    out.push_str("{\"timestamp\":\"");
+    push_now(out);
+    out.push_str("\",\"level\":\"INFO\",\"fields\":{\"request_id\":");
+    push_quoted(out, e.request_id);
+    out.push_str(",\"operation\":");
+    push_quoted(out, e.operation);
+    out.push_str(",\"app\":");
+    push_quoted(out, e.app);
+    out.push_str(",\"user\":");
+    push_quoted(out, e.user);
+    let _ = write!(out, ",\"status\":{},\"code\":", e.status);
+    push_quoted(out, e.code);
+    out.push_str(",\"ms\":");
+    push_ms(out, e.elapsed);
+    out.push_str("},\"target\":\"dingcal::access\"}\n");
+}
+
+impl Drop for AccessLog {
+    /// Writes what is buffered before the process ends.
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+struct Entry<'a> {
+    request_id: &'a str,
+    operation: &'a str,
+    app: &'a str,
+    user: &'a str,
+    status: u16,
+    code: &'a str,
+    elapsed: Duration,
+}
+
+pub async fn trace(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("", MatchedPath::as_str);
+    let operation = operation(request.method(), route).unwrap_or(route);
+    let request_id = request.headers().get(error::REQUEST_ID_HEADER).cloned();
+    let id = request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let span = tracing::debug_span!("request", method = %request.method(), route, request_id = id);
+    let caller = Caller::default();
+    request.extensions_mut().insert(caller.clone());
+    let response = next.run(request).instrument(span).await;
+    let grant = caller.0.get();
+    state.access.write(&Entry {
+        request_id: id,
+        operation,
+        app: grant.map_or("", |g| g.app_key.as_str()),
+        user: grant
+            .and_then(|g| g.user.as_ref())
+            .map_or("", |u| u.as_str()),
+        status: response.status().as_u16(),
+        code: response
+            .extensions()
+            .get::<ApiError>()
+            .map_or("", |e| e.code),
+        elapsed: started.elapsed(),
+    });
+    response
+}
+
+/// The SDK action name of a request (`calendar-api.md`'s names), if it is
+/// one of them.
+fn operation(method: &Method, route: &str) -> Option<&'static str> {
+    let name = match (method.as_str(), route) {
+        ("POST", events::EVENTS) => "CreateEvent",
+        ("GET", events::EVENTS) => "ListEvents",
+        ("GET", events::EVENT) => "GetEvent",
+        ("PUT", events::EVENT) => "PatchEvent",
+        ("DELETE", events::EVENT) => "DeleteEvent",
+        ("POST", respond::RESPOND) => "RespondEvent",
+        ("GET", attendees::ATTENDEES) => "ListAttendees",
+        ("POST", attendees::ATTENDEES) => "AddAttendee",
+        ("POST", attendees::BATCH_REMOVE) => "RemoveAttendee",
+        ("GET", instances::INSTANCES) => "ListInstances",
+        ("GET", instances::SERIES_INSTANCES) => "ListEventsInstances",
+        ("GET", instances::VIEW) => "ListEventsView",
+        ("POST", schedule::BY_USER) => "GetSchedule",
+        ("POST", schedule::BY_ME) => "GetScheduleByMe",
+        ("POST", "/v1.0/oauth2/accessToken") => "GetAccessToken",
+        ("POST", "/v1.0/oauth2/userAccessToken") => "GetUserToken",
+        _ => return None,
+    };
+    Some(name)
+}

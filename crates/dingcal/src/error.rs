@@ -182,6 +182,16 @@ impl ApiError {
         )
     }
 
+    /// The database cannot be reached, or dropped the connection before the
+    /// write was known to be applied: nothing the client did; retry.
+    pub fn store_unavailable() -> Self {
+        Self::new(
+            Status::Unavailable,
+            "ServiceUnavailable",
+            "The store is unavailable for a moment; try again.",
+        )
+    }
+
     pub fn timeout() -> Self {
         Self::new(
             Status::Unavailable,

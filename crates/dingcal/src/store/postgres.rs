@@ -46,15 +46,42 @@ const MIGRATION_LOCK: i64 = 0x0064_696e_6763_616c;
 
 pub type PostgresStore = SqlStore<Postgres>;
 
+/// A lost connection, or a server shutting down or not yet up, is the
+/// database's state, not a fault of the request: the client may retry it
+/// (503). Anything else is an internal error.
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        ApiError::internal(e)
+        use tokio_postgres::error::SqlState;
+        let lost = e.is_closed()
+            || e.code().is_some_and(|code| {
+                [
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                ]
+                .contains(code)
+            })
+            || (e.as_db_error().is_none()
+                && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
+        if lost {
+            tracing::warn!("the PostgreSQL connection was lost: {e}");
+            ApiError::store_unavailable()
+        } else {
+            ApiError::internal(e)
+        }
     }
 }
 
 impl From<PoolError> for ApiError {
     fn from(e: PoolError) -> Self {
-        ApiError::internal(e)
+        match e {
+            PoolError::Backend(e) => e.into(),
+            // No connection could be made or had in time.
+            e => {
+                tracing::warn!("no PostgreSQL connection: {e}");
+                ApiError::store_unavailable()
+            }
+        }
     }
 }
 

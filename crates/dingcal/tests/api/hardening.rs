@@ -147,3 +147,39 @@ async fn patching_dates_onto_a_timed_event_without_is_all_day_is_refused() {
     assert_error(&refused, 400, "invalidParameter", None);
     assert_eq!(stable(&api.get("alice-union", &id).await), stable(&before));
 }
+
+/// Connections PostgreSQL has dropped are never handed to a request as if
+/// alive: after every connection of the server is terminated, requests get
+/// their answers, or a retryable 503, never a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set DINGCAL_TEST_POSTGRES=postgres://USER@HOST:PORT/DB and run with --include-ignored"]
+async fn connections_postgres_dropped_cost_no_internal_error() {
+    let db = TestDb::postgres();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dir.toml"), directory_toml()).unwrap();
+    let node = crate::process::serve(dir.path(), &db);
+    let server = TestServer::at(&node.base);
+    let api = Api::new(&server).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("kept", &["bob-union"]))
+            .await,
+    );
+    // Warm every pooled connection, so that all are there to be dropped.
+    let path = event_path("alice-union", &id);
+    join_all((0..16).map(|_| api.call(Method::GET, &path, None))).await;
+    db.run_sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = current_schema() AND pid <> pg_backend_pid()",
+    );
+    let mut answered = 0;
+    for _ in 0..12 {
+        let (status, body) = api.call(Method::GET, &path, None).await;
+        match status.as_u16() {
+            200 => answered += 1,
+            503 => assert_eq!(body["code"], "ServiceUnavailable", "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(answered > 0, "fresh connections serve again");
+    assert!(node.terminate().success());
+}

@@ -96,6 +96,8 @@ def directory_toml() -> str:
                 out.append(
                     f"[[orgs.apps]]\napp_key = {_q(key)}\napp_secret = {_q(secret)}\n"
                     f"permissions = [{', '.join(_q(p) for p in perms)}]\n"
+                    # Where test_me.py's sign-in returns.
+                    'redirect_uris = ["http://app.example/callback"]\n'
                 )
 
     acme_users = [

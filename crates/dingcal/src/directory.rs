@@ -45,6 +45,10 @@ pub struct App {
     pub app_secret: String,
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// Where the stand-in sign-in may send the app's users back to, besides
+    /// loopback addresses.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
 }
 
 impl DirectoryFile {
@@ -110,6 +114,7 @@ impl DirectoryFile {
                         .iter()
                         .map(|p| p.name().to_string())
                         .collect(),
+                    redirect_uris: Vec::new(),
                 }],
             }],
         }
@@ -146,6 +151,42 @@ pub struct UserEntry {
 pub struct AppEntry {
     pub secret: String,
     pub grant: Grant,
+    pub redirect_uris: Vec<String>,
+}
+
+impl AppEntry {
+    /// Whether the stand-in sign-in may send a user to `uri`: one of the
+    /// app's registered URIs, exactly, or a loopback address on any port
+    /// and path (CONTRACT.md; RFC 8252 lets native apps listen there).
+    pub fn may_redirect_to(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|r| r == uri) || is_loopback(uri)
+    }
+}
+
+/// `http://127.0.0.1`, `http://[::1]` or `http://localhost`, with any port
+/// and path. A user part (`http://127.0.0.1@elsewhere/`) is refused: the
+/// browser would go elsewhere.
+fn is_loopback(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix("[::1]") {
+        Some(port) => return port.is_empty() || is_port(port),
+        None => authority,
+    };
+    let (name, port) = host.split_once(':').unwrap_or((host, ""));
+    (name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost"))
+        && (port.is_empty() || is_port(&format!(":{port}")))
+}
+
+/// `:PORT`, digits only.
+fn is_port(text: &str) -> bool {
+    text.strip_prefix(':')
+        .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The directory as the server consults it on every request.
@@ -184,6 +225,7 @@ impl Directory {
                                 .collect(),
                             user: None,
                         },
+                        redirect_uris: a.redirect_uris.clone(),
                     },
                 );
             }
@@ -235,6 +277,44 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_returns_to_registered_uris_and_loopback_only() {
+        let app = AppEntry {
+            secret: String::new(),
+            grant: Grant {
+                app_key: "a".into(),
+                corp_id: CorpId("c".into()),
+                permissions: Vec::new(),
+                user: None,
+            },
+            redirect_uris: vec!["https://app.example/cb".into()],
+        };
+        for allowed in [
+            "https://app.example/cb",
+            "http://127.0.0.1/cb",
+            "http://127.0.0.1:8400/any/path?x=1",
+            "http://[::1]:9000/cb",
+            "http://localhost:3000",
+            "http://LOCALHOST/",
+        ] {
+            assert!(app.may_redirect_to(allowed), "{allowed}");
+        }
+        for refused in [
+            "https://app.example/cb/more",
+            "https://app.example/cb?x=1",
+            "https://anywhere.example/cb",
+            "https://127.0.0.1/cb",
+            "http://127.0.0.1@evil.example/",
+            "http://127.0.0.1.evil.example/",
+            "http://localhost.evil.example:80/",
+            "http://[::1].evil.example/",
+            "http://127.0.0.1:80x/",
+            "javascript:alert(1)",
+        ] {
+            assert!(!app.may_redirect_to(refused), "{refused}");
+        }
+    }
 
     const FILE: &str = r#"
 [[orgs]]

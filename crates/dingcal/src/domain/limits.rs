@@ -38,6 +38,10 @@ pub const LIST_WINDOW_MAX_SECONDS: i64 = 366 * 86_400;
 pub const ACCESS_TOKEN_TTL_SECONDS: i64 = 7_200;
 /// An authorization code must be exchanged within five minutes, once.
 pub const AUTH_CODE_TTL_SECONDS: i64 = 300;
+/// Codes an app may have waiting to be exchanged; past it the oldest go,
+/// so that signing in again and again cannot fill the database (dingcal's
+/// choice).
+pub const AUTH_CODES_PER_APP_MAX: i64 = 1_000;
 /// A user token's refresh token lives 30 days (dingcal's choice).
 pub const REFRESH_TOKEN_TTL_SECONDS: i64 = 30 * 86_400;
 /// An x-client-token is remembered for a day.

@@ -57,11 +57,14 @@ async fn access_token(
     }))
 }
 
-/// Stands in for DingTalk's login page: there is no page, the user named by
-/// `login_hint` signs in at once, and the browser goes back to
-/// `redirect_uri` with an `authCode` (and the `state` it brought). The code
-/// is worth nothing without the app's secret, and an app already acts on
-/// every user of its org.
+/// Stands in for DingTalk's login page. With `login_hint` (as tests sign
+/// in) the user it names signs in at once; without it, a browser gets a
+/// plain page asking for the unionId to sign in as, which comes back here
+/// as `login_hint`. The browser then goes back to `redirect_uri` with an
+/// `authCode` (and the `state` it brought), but only to a URI registered
+/// for the app or a loopback address: anywhere else could collect codes.
+/// The code is worth nothing without the app's secret, and an app already
+/// acts on every user of its org.
 async fn authorize(
     State(state): State<Arc<AppState>>,
     Query(query): Query<AuthorizeQuery>,
@@ -76,25 +79,77 @@ async fn authorize(
     }
     let redirect = query
         .redirect_uri
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-        .ok_or_else(|| ApiError::invalid_parameter("redirect_uri must be an http(s) URL"))?;
-    let hint = query.login_hint.ok_or_else(|| {
-        ApiError::invalid_parameter("login_hint, the unionId of the user signing in, is required")
-    })?;
-    let user = state.directory.member(&app.grant.corp_id, &hint)?;
+        .as_deref()
+        .filter(|u| app.may_redirect_to(u))
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(
+                "redirect_uri must be one of the app's redirect_uris, or a loopback address",
+            )
+        })?;
+    let Some(hint) = query.login_hint.as_deref().filter(|h| !h.is_empty()) else {
+        return Ok(sign_in_page(&query));
+    };
+    let user = state.directory.member(&app.grant.corp_id, hint)?;
     let code = state
         .store
         .issue_auth_code(&app.grant.app_key, user, time::now())
         .await?;
     let separator = if redirect.contains('?') { '&' } else { '?' };
     let mut target = format!("{redirect}{separator}authCode={code}");
-    if let Some(s) = query.state {
+    if let Some(s) = &query.state {
         target.push_str("&state=");
-        target.push_str(&form_encode(&s));
+        target.push_str(&form_encode(s));
     }
     let location = HeaderValue::from_str(&target)
         .map_err(|_| ApiError::invalid_parameter("redirect_uri is not valid"))?;
     Ok((StatusCode::FOUND, [(header::LOCATION, location)]).into_response())
+}
+
+/// The page a browser gets: a form that asks for the unionId, carrying the
+/// rest of the request along. It names no user.
+fn sign_in_page(query: &AuthorizeQuery) -> Response {
+    let hidden = |name: &str, value: Option<&str>| {
+        value.map_or(String::new(), |v| {
+            format!(
+                r#"<input type="hidden" name="{name}" value="{}">"#,
+                html_escape(v)
+            )
+        })
+    };
+    let page = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in - dingcal</title></head>
+<body>
+<h1>Sign in</h1>
+<p>dingcal stands in for DingTalk's sign-in: enter the unionId of the user to sign in as.</p>
+<form method="get" action="/oauth2/auth">
+{}{}{}{}
+<label>unionId <input name="login_hint" autofocus required></label>
+<button type="submit">Sign in</button>
+</form>
+</body></html>
+"#,
+        hidden("client_id", query.client_id.as_deref()),
+        hidden("redirect_uri", query.redirect_uri.as_deref()),
+        hidden("response_type", query.response_type.as_deref()),
+        hidden("state", query.state.as_deref()),
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+fn html_escape(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Percent-encodes what is not unreserved in a query value.

@@ -7,9 +7,13 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_series.sql"),
     include_str!("../../migrations/sqlite/0003_responses.sql"),
     include_str!("../../migrations/sqlite/0004_covering.sql"),
+    include_str!("../../migrations/sqlite/0005_redirect_uris.sql"),
 ];
 
-pub const POSTGRES: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+pub const POSTGRES: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_redirect_uris.sql"),
+];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a
 /// database a newer dingcal has migrated further is refused.

@@ -84,6 +84,7 @@ name = "Acme"
 app_key = "acme-full"
 app_secret = "full-secret"
 permissions = ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read"]
+redirect_uris = ["http://app.example/cb", "http://a.example"]
 
 [[orgs.apps]]
 app_key = "acme-read"

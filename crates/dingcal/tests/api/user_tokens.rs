@@ -226,3 +226,57 @@ async fn a_user_token_reaches_its_own_calendar_only() {
     .await;
     assert_error(&busy, 403, "permissionDenied", None);
 }
+
+/// CONTRACT.md: the stand-in sign-in sends users back only to a URI the
+/// app registered, or to a loopback address; a browser without
+/// `login_hint` gets a page that asks for the user and names none.
+#[tokio::test]
+async fn sign_in_returns_only_to_registered_or_loopback_uris() {
+    let s = TestServer::start().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let open = |redirect: &str, hint: &str| {
+        let url = format!(
+            "{}/oauth2/auth?client_id=acme-full&response_type=code&redirect_uri={}{hint}",
+            s.base,
+            redirect.replace(':', "%3A").replace('/', "%2F")
+        );
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    for foreign in [
+        "https://anywhere.example/cb",
+        "http://app.example/cb/other",
+        "http://127.0.0.1@anywhere.example/",
+    ] {
+        let resp = open(foreign, "&login_hint=alice-union").await;
+        assert_eq!(resp.status().as_u16(), 400, "{foreign}");
+        assert!(resp.headers().get("location").is_none());
+    }
+    for allowed in ["http://app.example/cb", "http://127.0.0.1:8765/done"] {
+        let resp = open(allowed, "&login_hint=alice-union").await;
+        assert_eq!(resp.status().as_u16(), 302, "{allowed}");
+        let location = resp.headers()["location"].to_str().unwrap().to_string();
+        assert!(
+            location.starts_with(&format!("{allowed}?authCode=")),
+            "{location}"
+        );
+    }
+    let page = open("http://app.example/cb", "").await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"name="login_hint""#), "{html}");
+    assert!(html.contains(r#"value="http://app.example/cb""#), "{html}");
+    assert!(
+        !html.contains("alice-union") && !html.contains("bob-union"),
+        "{html}"
+    );
+}

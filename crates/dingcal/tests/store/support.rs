@@ -162,6 +162,7 @@ pub fn directory() -> DirectoryFile {
         app_key: key.to_string(),
         app_secret: format!("{key}-secret"),
         permissions: permissions.iter().map(|p| p.to_string()).collect(),
+        redirect_uris: vec![format!("https://{key}.example/cb")],
     };
     DirectoryFile {
         orgs: vec![

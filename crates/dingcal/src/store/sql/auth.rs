@@ -5,7 +5,8 @@ use jiff::Timestamp;
 
 use super::db::{Db, params, sql};
 use crate::domain::limits::{
-    ACCESS_TOKEN_TTL_SECONDS, AUTH_CODE_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS,
+    ACCESS_TOKEN_TTL_SECONDS, AUTH_CODE_TTL_SECONDS, AUTH_CODES_PER_APP_MAX,
+    REFRESH_TOKEN_TTL_SECONDS,
 };
 use crate::domain::{UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
@@ -80,6 +81,16 @@ pub async fn issue_auth_code(
             "INSERT INTO auth_codes (code, app_key, union_id, expires_at) VALUES ($1, $2, $3, $4)"
         ),
         params![code, app_key, user.as_str(), now + AUTH_CODE_TTL_SECONDS],
+    )
+    .await?;
+    // Those that expired, and those past the most an app may have waiting.
+    conn.execute(
+        sql!(
+            "DELETE FROM auth_codes WHERE app_key = $1 AND (expires_at <= $2 OR expires_at < (
+               SELECT expires_at FROM auth_codes WHERE app_key = $1
+               ORDER BY expires_at DESC LIMIT 1 OFFSET $3))"
+        ),
+        params![app_key, now, AUTH_CODES_PER_APP_MAX - 1],
     )
     .await?;
     Ok(code)

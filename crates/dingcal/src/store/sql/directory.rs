@@ -29,15 +29,18 @@ pub async fn save(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
         for a in &org.apps {
             conn.execute(
                 sql!(
-                    "INSERT INTO apps (app_key, corp_id, app_secret, permissions) VALUES ($1, $2, $3, $4)
+                    "INSERT INTO apps (app_key, corp_id, app_secret, permissions, redirect_uris)
+                     VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (app_key) DO UPDATE SET corp_id = excluded.corp_id,
-                       app_secret = excluded.app_secret, permissions = excluded.permissions"
+                       app_secret = excluded.app_secret, permissions = excluded.permissions,
+                       redirect_uris = excluded.redirect_uris"
                 ),
                 params![
                     a.app_key,
                     org.corp_id,
                     a.app_secret,
-                    serde_json::to_string(&a.permissions)?
+                    serde_json::to_string(&a.permissions)?,
+                    serde_json::to_string(&a.redirect_uris)?
                 ],
             )
             .await?;
@@ -110,7 +113,8 @@ pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
         org.apps = conn
             .query(
                 sql!(
-                    "SELECT app_key, app_secret, permissions FROM apps WHERE corp_id = $1 ORDER BY app_key"
+                    "SELECT app_key, app_secret, permissions, redirect_uris FROM apps
+                     WHERE corp_id = $1 ORDER BY app_key"
                 ),
                 params![org.corp_id],
                 |r| {
@@ -118,6 +122,7 @@ pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
                         app_key: r.get("app_key")?,
                         app_secret: r.get("app_secret")?,
                         permissions: serde_json::from_str(&r.get::<String>("permissions")?)?,
+                        redirect_uris: serde_json::from_str(&r.get::<String>("redirect_uris")?)?,
                     })
                 },
             )

@@ -192,6 +192,16 @@ impl ApiError {
         )
     }
 
+    /// The disk holding the database is full: nothing was written; retry
+    /// once there is room.
+    pub fn store_full() -> Self {
+        Self::new(
+            Status::Unavailable,
+            "ServiceUnavailable",
+            "The store is out of disk space: nothing was written; retry once space is freed.",
+        )
+    }
+
     pub fn timeout() -> Self {
         Self::new(
             Status::Unavailable,

@@ -66,6 +66,9 @@ impl From<tokio_postgres::Error> for ApiError {
         if lost {
             tracing::warn!("the PostgreSQL connection was lost: {e}");
             ApiError::store_unavailable()
+        } else if e.code() == Some(&SqlState::DISK_FULL) {
+            tracing::warn!("PostgreSQL's disk is full: {e}");
+            ApiError::store_full()
         } else {
             ApiError::internal(e)
         }

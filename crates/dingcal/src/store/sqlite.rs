@@ -44,7 +44,13 @@ pub type SqliteStore = SqlStore<Sqlite>;
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(e)
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => {
+                tracing::warn!("the disk holding the SQLite database is full: {e}");
+                ApiError::store_full()
+            }
+            _ => ApiError::internal(e),
+        }
     }
 }
 

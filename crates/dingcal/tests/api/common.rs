@@ -39,10 +39,15 @@ impl TestDb {
     pub fn for_suite(dir: &std::path::Path) -> TestDb {
         match std::env::var(STORE_VAR).as_deref() {
             Ok("postgres") => TestDb::postgres(),
-            _ => TestDb {
-                url: format!("sqlite://{}", dir.join("dingcal.db").display()),
-                schema: None,
-            },
+            _ => TestDb::sqlite_at(&dir.join("dingcal.db")),
+        }
+    }
+
+    /// A SQLite database at `path`, whatever the suite's store.
+    pub fn sqlite_at(path: &std::path::Path) -> TestDb {
+        TestDb {
+            url: format!("sqlite://{}", path.display()),
+            schema: None,
         }
     }
 

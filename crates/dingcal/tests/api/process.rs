@@ -371,3 +371,86 @@ async fn sigterm_ends_the_process_within_the_grace_period_despite_a_stuck_client
     );
     drop(stuck);
 }
+
+/// A small filesystem of the test's own, unmounted when dropped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "mounting a tmpfs needs root");
+        SmallDisk(dir)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// A full disk answers a retryable error that says so, keeps what was
+/// written, and a start on it says the disk is full.
+#[tokio::test]
+#[ignore = "needs root, to mount a 2 MB tmpfs; scripts/test.sh runs it with the PostgreSQL runs"]
+async fn a_full_disk_is_answered_as_such_and_loses_nothing() {
+    let disk = SmallDisk::mount(2);
+    std::fs::write(disk.0.path().join("dir.toml"), directory_toml()).unwrap();
+    let db = TestDb::sqlite_at(&disk.0.path().join("d.db"));
+    let node = serve(disk.0.path(), &db);
+    let server = TestServer::at(&node.base);
+    let api = Api::new(&server).await;
+    let big = "x".repeat(4_000);
+    let mut kept = Vec::new();
+    let refusal = loop {
+        let mut body = meeting("filling", &["bob-union"]);
+        body["description"] = big.clone().into();
+        let (status, answer) = api
+            .call(Method::POST, &events_path("alice-union"), Some(body))
+            .await;
+        match status.as_u16() {
+            200 => kept.push(id_of(&answer)),
+            _ => break (status, answer),
+        }
+        assert!(kept.len() < 10_000, "the disk never filled");
+    };
+    assert_error(&refusal, 503, "ServiceUnavailable", None);
+    assert!(
+        refusal.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("out of disk space"),
+        "{}",
+        refusal.1
+    );
+    for id in kept.iter().rev().take(20) {
+        let (status, _) = api
+            .call(Method::GET, &event_path("alice-union", id), None)
+            .await;
+        assert_eq!(status.as_u16(), 200);
+    }
+    assert!(node.terminate().success());
+
+    // A start on the full disk, on a database of its own, says why it stops.
+    let filler = disk.0.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 4 * 1024 * 1024]);
+    let out = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(format!(
+            "sqlite://{}",
+            disk.0.path().join("new.db").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("full") || said.contains("out of disk space"),
+        "{said}"
+    );
+}

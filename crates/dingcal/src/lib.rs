@@ -5,6 +5,7 @@ pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod wire;

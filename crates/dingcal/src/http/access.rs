@@ -19,6 +19,7 @@ use super::{AppState, attendees, error, events, instances, respond, schedule};
 use crate::directory::Grant;
 use crate::domain::time::push_digits;
 use crate::error::ApiError;
+use crate::metrics::metrics;
 
 /// The grant of the request's token, once checked: filled by the `Access`
 /// extractor, read by the access log.
@@ -234,7 +235,8 @@ pub async fn trace(
     let started = Instant::now();
     let matched = request.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or("", MatchedPath::as_str);
-    let operation = operation(request.method(), route).unwrap_or(route);
+    let action = operation(request.method(), route);
+    let operation = action.unwrap_or(route);
     let request_id = request.headers().get(error::REQUEST_ID_HEADER).cloned();
     let id = request_id
         .as_ref()
@@ -245,6 +247,18 @@ pub async fn trace(
     request.extensions_mut().insert(caller.clone());
     let response = next.run(request).instrument(span).await;
     let grant = caller.0.get();
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    let code = response
+        .extensions()
+        .get::<ApiError>()
+        .map_or("", |e| e.code);
+    metrics().request(
+        action.unwrap_or("other"),
+        status,
+        code,
+        elapsed.as_secs_f64(),
+    );
     state.access.write(&Entry {
         request_id: id,
         operation,
@@ -252,12 +266,9 @@ pub async fn trace(
         user: grant
             .and_then(|g| g.user.as_ref())
             .map_or("", |u| u.as_str()),
-        status: response.status().as_u16(),
-        code: response
-            .extensions()
-            .get::<ApiError>()
-            .map_or("", |e| e.code),
-        elapsed: started.elapsed(),
+        status,
+        code,
+        elapsed,
     });
     response
 }

@@ -70,6 +70,7 @@ impl AppState {
 pub fn routes(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_page))
         .merge(oauth::router())
         .merge(events::router())
         .merge(attendees::router())
@@ -109,4 +110,14 @@ pub fn app(
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+async fn metrics_page() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        crate::metrics::metrics().render(),
+    )
 }

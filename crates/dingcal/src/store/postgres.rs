@@ -165,7 +165,10 @@ impl Postgres {
     where
         F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>>,
     {
-        let lease = Lease(Some(PgConn(self.pool.get().await?, self.caches.clone())));
+        let asked = std::time::Instant::now();
+        let conn = self.pool.get().await?;
+        crate::metrics::metrics().pool_wait(asked.elapsed().as_secs_f64());
+        let lease = Lease(Some(PgConn(conn, self.caches.clone())));
         let client = &lease.conn().0;
         let Some(begin) = begin else {
             let result = f(lease.conn()).await;

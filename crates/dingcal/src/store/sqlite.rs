@@ -452,6 +452,7 @@ fn write_loop(conn: SqliteConn, counter: Counter, jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
+        crate::metrics::metrics().commit(batch.len());
         let mut finishes = Vec::with_capacity(batch.len());
         let committed = run_batch(&conn, &counter, batch, &mut finishes);
         if committed.is_err() {

@@ -183,3 +183,43 @@ async fn connections_postgres_dropped_cost_no_internal_error() {
     assert!(answered > 0, "fresh connections serve again");
     assert!(node.terminate().success());
 }
+
+/// `/metrics` counts requests by operation and status, and refusals by
+/// code. (The counts are the process's, which other tests share: only
+/// their growth is checked.)
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_refusals_by_code() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let count = |text: &str, series: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map_or(0, |v| v as u64)
+    };
+    let scrape = || async {
+        let resp = reqwest::get(format!("{}/metrics", s.base)).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        resp.text().await.unwrap()
+    };
+    let ok = r#"dingcal_requests_total{operation="GetEvent",status="200"}"#;
+    let missing = r#"dingcal_errors_total{code="itemNotFound"}"#;
+    let before = scrape().await;
+    let id = id_of(&api.create("alice-union", meeting("counted", &[])).await);
+    api.get("alice-union", &id).await;
+    let gone = api
+        .call(
+            Method::GET,
+            &event_path("alice-union", "no-such-event"),
+            None,
+        )
+        .await;
+    assert_error(&gone, 404, "itemNotFound", None);
+    let after = scrape().await;
+    assert!(count(&after, ok) > count(&before, ok), "{after}");
+    assert!(count(&after, missing) > count(&before, missing), "{after}");
+    assert!(
+        after.contains("dingcal_request_duration_seconds_bucket"),
+        "{after}"
+    );
+}

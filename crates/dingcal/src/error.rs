@@ -26,6 +26,9 @@ pub struct ApiError {
     pub message: Cow<'static, str>,
     /// Scopes the caller's app lacks, for permission errors.
     pub required_scopes: Vec<&'static str>,
+    /// What went wrong inside, for the log only: the access log writes it
+    /// with the request id; the client never sees it.
+    pub detail: Option<std::sync::Arc<str>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -37,6 +40,7 @@ impl ApiError {
             code,
             message: message.into(),
             required_scopes: Vec::new(),
+            detail: None,
         }
     }
 
@@ -213,18 +217,24 @@ impl ApiError {
     /// Anything the client could not have caused: logged in full, answered
     /// without detail.
     pub fn internal(detail: impl fmt::Display) -> Self {
-        tracing::error!(%detail, "internal error");
-        Self::new(
-            Status::Internal,
-            "InternalError",
-            "The server met an internal error.",
-        )
+        ApiError {
+            detail: Some(detail.to_string().into()),
+            ..Self::new(
+                Status::Internal,
+                "InternalError",
+                "The server met an internal error.",
+            )
+        }
     }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code, self.message)?;
+        match &self.detail {
+            Some(detail) => write!(f, " ({detail})"),
+            None => Ok(()),
+        }
     }
 }
 

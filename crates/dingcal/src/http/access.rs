@@ -249,10 +249,11 @@ pub async fn trace(
     let grant = caller.0.get();
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    let code = response
-        .extensions()
-        .get::<ApiError>()
-        .map_or("", |e| e.code);
+    let error = response.extensions().get::<ApiError>();
+    let code = error.map_or("", |e| e.code);
+    if let Some(detail) = error.and_then(|e| e.detail.as_deref()) {
+        tracing::error!(request_id = id, operation, detail, "internal error");
+    }
     metrics().request(
         action.unwrap_or("other"),
         status,

@@ -314,7 +314,11 @@ impl Backend for Sqlite {
         F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        // What the write logs on the writer thread carries the request's
+        // span, and so its id.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move |conn| {
+            let _request = span.enter();
             let result = run_now(f(conn));
             let keep = result.is_ok();
             let finish: Finish = Box::new(move |committed| {

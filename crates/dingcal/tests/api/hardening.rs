@@ -223,3 +223,34 @@ async fn metrics_count_requests_by_operation_and_refusals_by_code() {
         "{after}"
     );
 }
+
+/// A token removed from the database stops working within seconds, though
+/// the server had checked it before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set DINGCAL_TEST_POSTGRES=postgres://USER@HOST:PORT/DB and run with --include-ignored"]
+async fn a_token_removed_in_the_database_stops_working_within_seconds() {
+    let db = TestDb::postgres();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dir.toml"), directory_toml()).unwrap();
+    let node = crate::process::serve(dir.path(), &db);
+    let server = TestServer::at(&node.base);
+    let api = Api::new(&server).await;
+    let (status, _) = api
+        .call(Method::GET, &events_path("alice-union"), None)
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    db.run_sql("DELETE FROM access_tokens");
+    let removed = Instant::now();
+    loop {
+        let answer = api
+            .call(Method::GET, &events_path("alice-union"), None)
+            .await;
+        if answer.0.as_u16() == 400 {
+            assert_error(&answer, 400, "InvalidAuthentication", None);
+            break;
+        }
+        assert!(removed.elapsed() < Duration::from_secs(8), "still accepted");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(node.terminate().success());
+}

@@ -21,8 +21,9 @@ use crate::domain::time::push_digits;
 use crate::error::ApiError;
 use crate::metrics::metrics;
 
-/// The grant of the request's token, once checked: filled by the `Access`
-/// extractor, read by the access log.
+/// The grant of the request's token, once checked, or of the app whose key
+/// and secret a token request carried: filled by the `Access` extractor and
+/// the token handlers, read by the access log.
 #[derive(Clone, Default)]
 pub struct Caller(Arc<OnceLock<Arc<Grant>>>);
 

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::AppState;
+use super::access::Caller;
 use super::answer::JsonAnswer;
 use super::extract::{Json, Query};
 use crate::directory::AppEntry;
@@ -45,10 +46,12 @@ fn app<'a>(
 
 async fn access_token(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<Option<AccessTokenRequest>>,
 ) -> ApiResult<JsonAnswer<AccessTokenResponse>> {
     let body = body.ok_or_else(ApiError::invalid_client)?;
     let app = app(&state, body.app_key.as_deref(), body.app_secret.as_deref())?;
+    caller.set(&Arc::new(app.grant.clone()));
     let now = time::now();
     let issued = state.store.issue_token(&app.grant.app_key, now).await?;
     Ok(JsonAnswer(AccessTokenResponse {
@@ -167,6 +170,7 @@ fn form_encode(value: &str) -> String {
 
 async fn user_access_token(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Json(body): Json<Option<UserTokenRequest>>,
 ) -> ApiResult<JsonAnswer<UserTokenResponse>> {
     let body = body.ok_or_else(ApiError::invalid_client)?;
@@ -175,6 +179,7 @@ async fn user_access_token(
         body.client_id.as_deref(),
         body.client_secret.as_deref(),
     )?;
+    caller.set(&Arc::new(app.grant.clone()));
     let grant = match (body.grant_type.as_deref(), body.code, body.refresh_token) {
         (Some("authorization_code") | None, Some(code), _) => UserGrant::AuthorizationCode(code),
         (Some("refresh_token"), _, Some(token)) => UserGrant::RefreshToken(token),

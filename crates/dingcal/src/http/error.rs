@@ -124,7 +124,13 @@ pub async fn read_body(
     let limit = state.limits.request;
     match tokio::time::timeout(limit, read_then_run(&state, request, next)).await {
         Ok(response) => response,
-        Err(_) => ApiError::timeout().into_response(),
+        Err(_) => {
+            // Part of the body may still be on the wire.
+            let mut late = ApiError::timeout().into_response();
+            late.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            late
+        }
     }
 }
 
@@ -163,8 +169,17 @@ async fn read_whole(
 ) -> Result<(Bytes, Option<OwnedSemaphorePermit>), ApiError> {
     let idle = state.limits.body_idle;
     let mut body = http_body_util::Limited::new(body, BODY_MAX_BYTES);
-    let mut whole = BytesMut::new();
     let mut held: Option<OwnedSemaphorePermit> = None;
+    // A body of known length takes its room whole, before any of it is
+    // read: bodies holding part of the room while they wait for the rest
+    // could hold up one another until all time out.
+    let announced = http_body::Body::size_hint(&body)
+        .exact()
+        .map(|n| n as usize);
+    if let Some(length) = announced.filter(|n| *n > 0 && *n <= BODY_MAX_BYTES) {
+        held = Some(room(state, length.div_ceil(1024) as u32).await?);
+    }
+    let mut whole = BytesMut::with_capacity(announced.unwrap_or(0).min(BODY_MAX_BYTES));
     loop {
         let frame = match tokio::time::timeout(idle, body.frame()).await {
             Err(_) => return Err(ApiError::body_stalled()),
@@ -179,13 +194,9 @@ async fn read_whole(
             continue;
         };
         let kib = (whole.len() + data.len()).div_ceil(1024) as u32;
-        let more = kib - held.as_ref().map_or(0, |p| p.num_permits() as u32);
+        let more = kib.saturating_sub(held.as_ref().map_or(0, |p| p.num_permits() as u32));
         if more > 0 {
-            let room = state.bodies.clone().acquire_many_owned(more);
-            let permit = match tokio::time::timeout(idle, room).await {
-                Ok(Ok(permit)) => permit,
-                _ => return Err(ApiError::bodies_busy()),
-            };
+            let permit = room(state, more).await?;
             match &mut held {
                 Some(all) => all.merge(permit),
                 None => held = Some(permit),
@@ -194,6 +205,16 @@ async fn read_whole(
         whole.extend_from_slice(&data);
     }
     Ok((whole.freeze(), held))
+}
+
+/// `kib` of the memory set aside for bodies, waited for within the body
+/// limit.
+async fn room(state: &AppState, kib: u32) -> Result<OwnedSemaphorePermit, ApiError> {
+    let wait = state.bodies.clone().acquire_many_owned(kib);
+    match tokio::time::timeout(state.limits.body_idle, wait).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(ApiError::bodies_busy()),
+    }
 }
 
 fn fallback_error(status: StatusCode) -> ApiError {

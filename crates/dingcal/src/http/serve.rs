@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -103,7 +103,7 @@ pub async fn serve(
         let service = {
             let (app, activity) = (app.clone(), activity.clone());
             hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                activity.busy.store(true, Ordering::Relaxed);
+                activity.busy.fetch_add(1, Ordering::AcqRel);
                 // hyper hands over its own body type; the app reads axum's.
                 let answer = app.clone().oneshot(request.map(axum::body::Body::new));
                 let activity = activity.clone();
@@ -113,7 +113,11 @@ pub async fn serve(
                 }
             })
         };
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let io = Tracked {
+            io: TokioIo::new(stream),
+            activity: activity.clone(),
+        };
+        let connection = graceful.watch(http.serve_connection(io, service));
         let id = open.next.fetch_add(1, Ordering::Relaxed);
         let task = tokio::spawn({
             let open = open.clone();
@@ -142,11 +146,14 @@ pub async fn serve(
     Ok(())
 }
 
-/// What a connection is doing: answering a request (from its headers to
-/// the last byte of its answer), or waiting for the next one since a time.
+/// What a connection is doing: answering requests (from their headers to
+/// their answers), or waiting for the next one since a time.
 struct Activity {
-    busy: AtomicBool,
-    /// Nanoseconds after `EPOCH` when it last became idle.
+    /// Requests under way (more than one when a client pipelines).
+    busy: AtomicUsize,
+    /// Nanoseconds after `EPOCH` when it last became idle, or last wrote:
+    /// an answer handed over is still being sent while the socket takes
+    /// it, however slowly the client reads.
     idle_since: AtomicU64,
 }
 
@@ -161,14 +168,18 @@ fn now_nanos() -> u64 {
 impl Activity {
     fn new() -> Activity {
         Activity {
-            busy: AtomicBool::new(false),
+            busy: AtomicUsize::new(0),
             idle_since: AtomicU64::new(now_nanos()),
         }
     }
 
-    fn idle(&self) {
-        self.idle_since.store(now_nanos(), Ordering::Relaxed);
-        self.busy.store(false, Ordering::Relaxed);
+    fn wrote(&self) {
+        self.idle_since.store(now_nanos(), Ordering::Release);
+    }
+
+    fn answered(&self) {
+        self.wrote();
+        self.busy.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -213,8 +224,8 @@ async fn sweep(open: Arc<Open>, limit: Duration) {
                 if task.is_finished() {
                     return false;
                 }
-                let idle = !activity.busy.load(Ordering::Relaxed)
-                    && now.saturating_sub(activity.idle_since.load(Ordering::Relaxed))
+                let idle = activity.busy.load(Ordering::Acquire) == 0
+                    && now.saturating_sub(activity.idle_since.load(Ordering::Acquire))
                         > limit_nanos;
                 if idle {
                     task.abort();
@@ -224,8 +235,9 @@ async fn sweep(open: Arc<Open>, limit: Duration) {
     }
 }
 
-/// An answer's body, which marks its connection idle once it is all sent
-/// (or dropped unsent).
+/// An answer's body, which marks its request done once hyper has taken it
+/// all (or dropped it unsent); the socket's writes then keep the
+/// connection from counting as idle while the answer goes out.
 struct Watched {
     body: axum::body::Body,
     activity: Arc<Activity>,
@@ -233,7 +245,64 @@ struct Watched {
 
 impl Drop for Watched {
     fn drop(&mut self) {
-        self.activity.idle();
+        self.activity.answered();
+    }
+}
+
+/// A connection's socket, which notes each write in its activity.
+struct Tracked {
+    io: TokioIo<tokio::net::TcpStream>,
+    activity: Arc<Activity>,
+}
+
+impl Tracked {
+    fn noted<T>(&self, written: Poll<std::io::Result<T>>) -> Poll<std::io::Result<T>> {
+        if let Poll::Ready(Ok(_)) = &written {
+            self.activity.wrote();
+        }
+        written
+    }
+}
+
+impl hyper::rt::Read for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.noted(written)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.noted(written)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 

@@ -116,10 +116,7 @@ impl AccessLog {
         };
         LINE.with_borrow_mut(|line| {
             line.clear();
-            match self.format {
-                LogFormat::Text => text_line(line, entry),
-                LogFormat::Json => json_line(line, entry),
-            }
+            push_line(line, entry, self.format);
             let mut all = pending.lock().expect("access log poisoned");
             if all.len() + line.len() <= PENDING_MAX {
                 all.extend_from_slice(line.as_bytes());
@@ -172,40 +169,51 @@ fn push_ms(out: &mut String, elapsed: Duration) {
     push_digits(out, us % 1000, 3);
 }
 
-fn text_line(out: &mut String, e: &Entry<'_>) {
-    push_now(out);
-    out.push_str("  INFO dingcal::access: request_id=");
-    push_quoted(out, e.request_id);
-    out.push_str(" operation=");
-    push_quoted(out, e.operation);
-    out.push_str(" app=");
-    push_quoted(out, e.app);
-    out.push_str(" user=");
-    push_quoted(out, e.user);
-    let _ = write!(out, " status={} code=", e.status);
+/// One line: `key="value"` pairs after the time and level, or the same
+/// fields in tracing-subscriber's JSON shape.
+fn push_line(out: &mut String, e: &Entry<'_>, format: LogFormat) {
+    let json = format == LogFormat::Json;
+    if json {
+        out.push_str("{\"timestamp\":\"");
+        push_now(out);
+        out.push_str("\",\"level\":\"INFO\",\"fields\":{");
+    } else {
+        push_now(out);
+        out.push_str("  INFO dingcal::access:");
+    }
+    let name = |out: &mut String, name: &str| {
+        if json {
+            if !out.ends_with('{') {
+                out.push(',');
+            }
+            out.push('"');
+            out.push_str(name);
+            out.push_str("\":");
+        } else {
+            out.push(' ');
+            out.push_str(name);
+            out.push('=');
+        }
+    };
+    for (field, value) in [
+        ("request_id", e.request_id),
+        ("operation", e.operation),
+        ("app", e.app),
+        ("user", e.user),
+    ] {
+        name(out, field);
+        push_quoted(out, value);
+    }
+    name(out, "status");
+    let _ = write!(out, "{}", e.status);
+    name(out, "code");
     push_quoted(out, e.code);
-    out.push_str(" ms=");
+    name(out, "ms");
     push_ms(out, e.elapsed);
+    if json {
+        out.push_str("},\"target\":\"dingcal::access\"}");
+    }
     out.push('\n');
-}
-
-/// In tracing-subscriber's JSON shape.
-fn json_line(out: &mut String, e: &Entry<'_>) {
-    out.push_str("{\"timestamp\":\"");
-    push_now(out);
-    out.push_str("\",\"level\":\"INFO\",\"fields\":{\"request_id\":");
-    push_quoted(out, e.request_id);
-    out.push_str(",\"operation\":");
-    push_quoted(out, e.operation);
-    out.push_str(",\"app\":");
-    push_quoted(out, e.app);
-    out.push_str(",\"user\":");
-    push_quoted(out, e.user);
-    let _ = write!(out, ",\"status\":{},\"code\":", e.status);
-    push_quoted(out, e.code);
-    out.push_str(",\"ms\":");
-    push_ms(out, e.elapsed);
-    out.push_str("},\"target\":\"dingcal::access\"}\n");
 }
 
 impl Drop for AccessLog {

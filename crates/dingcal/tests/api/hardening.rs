@@ -148,17 +148,29 @@ async fn patching_dates_onto_a_timed_event_without_is_all_day_is_refused() {
     assert_eq!(stable(&api.get("alice-union", &id).await), stable(&before));
 }
 
+/// A dingcal process on a fresh PostgreSQL schema with the test directory:
+/// the schema, its folder, the process and a client of it.
+fn postgres_node() -> (
+    TestDb,
+    tempfile::TempDir,
+    crate::process::Process,
+    TestServer,
+) {
+    let db = TestDb::postgres();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dir.toml"), directory_toml()).unwrap();
+    let node = crate::process::serve(dir.path(), &db);
+    let server = TestServer::at(&node.base);
+    (db, dir, node, server)
+}
+
 /// Connections PostgreSQL has dropped are never handed to a request as if
 /// alive: after every connection of the server is terminated, requests get
 /// their answers, or a retryable 503, never a 500.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set DINGCAL_TEST_POSTGRES=postgres://USER@HOST:PORT/DB and run with --include-ignored"]
 async fn connections_postgres_dropped_cost_no_internal_error() {
-    let db = TestDb::postgres();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("dir.toml"), directory_toml()).unwrap();
-    let node = crate::process::serve(dir.path(), &db);
-    let server = TestServer::at(&node.base);
+    let (db, _dir, node, server) = postgres_node();
     let api = Api::new(&server).await;
     let id = id_of(
         &api.create("alice-union", meeting("kept", &["bob-union"]))
@@ -229,11 +241,7 @@ async fn metrics_count_requests_by_operation_and_refusals_by_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set DINGCAL_TEST_POSTGRES=postgres://USER@HOST:PORT/DB and run with --include-ignored"]
 async fn a_token_removed_in_the_database_stops_working_within_seconds() {
-    let db = TestDb::postgres();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("dir.toml"), directory_toml()).unwrap();
-    let node = crate::process::serve(dir.path(), &db);
-    let server = TestServer::at(&node.base);
+    let (db, _dir, node, server) = postgres_node();
     let api = Api::new(&server).await;
     let (status, _) = api
         .call(Method::GET, &events_path("alice-union"), None)

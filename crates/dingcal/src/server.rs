@@ -40,26 +40,28 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// database) and starts serving.
 pub async fn start(config: Config) -> Result<Running, String> {
     let store = store::open(&config.db).await?;
-    match &config.directory {
+    let seeded = match &config.directory {
         Some(path) => {
             let file = DirectoryFile::load(path)?;
             store
                 .save_directory(file)
                 .await
                 .map_err(|e| e.to_string())?;
+            None
         }
-        None => {
-            let seeded = store
+        None => Some(
+            store
                 .seed_directory(DirectoryFile::demo())
                 .await
-                .map_err(|e| e.to_string())?;
-            let file = store.load_directory().await.map_err(|e| e.to_string())?;
-            // At every start, not only the first: the demo app's secret is
-            // random, and a user who lost it would have nowhere to find it.
-            announce_demo(&file, seeded);
-        }
-    }
+                .map_err(|e| e.to_string())?,
+        ),
+    };
     let file = store.load_directory().await.map_err(|e| e.to_string())?;
+    if let Some(created) = seeded {
+        // At every start, not only the first: the demo app's secret is
+        // random, and a user who lost it would have nowhere to find it.
+        announce_demo(&file, created);
+    }
     let state = Arc::new(AppState::new(
         store.clone(),
         Arc::new(Directory::from_file(&file)),

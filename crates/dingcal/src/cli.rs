@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::random_token;
 use crate::http::LogFormat;
 use crate::server::{self, Config};
 use crate::store::{self, DbUrl};
@@ -31,9 +32,22 @@ pub enum Command {
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DbArgs),
-    /// Print the apps of the directory with their keys and secrets (the
-    /// demo app's among them), then exit.
-    Apps(DbArgs),
+    /// Print the apps of the directory with their keys (the demo app's
+    /// among them), or give one a new secret; then exit.
+    Apps(AppsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AppsArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Give this app a new secret, print it, and end the app's tokens.
+    /// Secrets are stored hashed, so a lost one is replaced, not shown. A
+    /// server running on the database takes it at its next start; an app
+    /// of a directory file takes the file's secret again when the file is
+    /// next loaded.
+    #[arg(long, value_name = "APPKEY")]
+    pub new_secret: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +138,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 println!("database {} is up to date", args.db);
                 Ok(())
             }
-            Command::Apps(args) => print_apps(&args).await,
+            Command::Apps(args) => apps(&args).await,
         }
     });
     match result {
@@ -133,19 +147,30 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// One line per app: its org, key, secret and permissions.
-async fn print_apps(args: &DbArgs) -> Result<(), String> {
-    let store = store::open(&DbUrl::parse(&args.db)?).await?;
-    let directory = store.load_directory().await.map_err(|e| e.to_string())?;
+/// One line per app: its org, key and permissions; or, with
+/// `--new-secret`, the app's new secret.
+async fn apps(args: &AppsArgs) -> Result<(), String> {
+    let store = store::open(&DbUrl::parse(&args.db.db)?).await?;
     let mut out = std::io::stdout().lock();
+    if let Some(app_key) = &args.new_secret {
+        let secret = random_token(24);
+        if !store
+            .set_app_secret(app_key.clone(), secret.clone())
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!("no app has the appKey {app_key:?}"));
+        }
+        return writeln!(out, "appKey={app_key} appSecret={secret}").map_err(|e| e.to_string());
+    }
+    let directory = store.load_directory().await.map_err(|e| e.to_string())?;
     for org in &directory.orgs {
         for app in &org.apps {
             writeln!(
                 out,
-                "corpId={} appKey={} appSecret={} permissions={}",
+                "corpId={} appKey={} permissions={}",
                 org.corp_id,
                 app.app_key,
-                app.app_secret,
                 app.permissions.join(",")
             )
             .map_err(|e| e.to_string())?;

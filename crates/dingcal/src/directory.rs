@@ -42,6 +42,8 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct App {
     pub app_key: String,
+    /// In a directory file, the secret; as loaded from the store, what the
+    /// store keeps of it (`domain::secret::hash_secret`).
     pub app_secret: String,
     #[serde(default)]
     pub permissions: Vec<String>,
@@ -149,7 +151,8 @@ pub struct UserEntry {
 
 #[derive(Debug, Clone)]
 pub struct AppEntry {
-    pub secret: String,
+    /// What the store keeps of the app's secret.
+    pub secret_hash: String,
     pub grant: Grant,
     pub redirect_uris: Vec<String>,
 }
@@ -214,7 +217,7 @@ impl Directory {
                 dir.apps.insert(
                     a.app_key.clone(),
                     AppEntry {
-                        secret: a.app_secret.clone(),
+                        secret_hash: a.app_secret.clone(),
                         grant: Grant {
                             app_key: a.app_key.clone(),
                             corp_id: corp_id.clone(),
@@ -281,7 +284,7 @@ mod tests {
     #[test]
     fn sign_in_returns_to_registered_uris_and_loopback_only() {
         let app = AppEntry {
-            secret: String::new(),
+            secret_hash: String::new(),
             grant: Grant {
                 app_key: "a".into(),
                 corp_id: CorpId("c".into()),

@@ -15,6 +15,7 @@ pub enum Status {
     Gone = 410,
     PayloadTooLarge = 413,
     Internal = 500,
+    NotImplemented = 501,
     RequestTimeout = 408,
     Unavailable = 503,
 }
@@ -149,6 +150,15 @@ impl ApiError {
             Status::NotFound,
             "InvalidAction.NotFound",
             "No API answers at this path.",
+        )
+    }
+
+    /// An operation of the SDK that dingcal does not serve yet.
+    pub fn unsupported_operation(name: &str) -> Self {
+        Self::new(
+            Status::NotImplemented,
+            "UnsupportedOperation",
+            format!("dingcal does not serve {name} yet."),
         )
     }
 

@@ -49,18 +49,20 @@ pub async fn start(config: Config) -> Result<Running, String> {
                 .map_err(|e| e.to_string())?;
             None
         }
-        None => Some(
-            store
-                .seed_directory(DirectoryFile::demo())
+        None => {
+            let demo = DirectoryFile::demo();
+            let created = store
+                .seed_directory(demo.clone())
                 .await
-                .map_err(|e| e.to_string())?,
-        ),
+                .map_err(|e| e.to_string())?;
+            Some((demo, created))
+        }
     };
     let file = store.load_directory().await.map_err(|e| e.to_string())?;
-    if let Some(created) = seeded {
-        // At every start, not only the first: the demo app's secret is
-        // random, and a user who lost it would have nowhere to find it.
-        announce_demo(&file, created);
+    if let Some((demo, created)) = seeded {
+        // The secret is known only when the app is made: the store keeps
+        // its hash. At later starts, the key and how to get a new secret.
+        announce_demo(if created { &demo } else { &file }, created);
     }
     let state = Arc::new(AppState::new(
         store.clone(),
@@ -118,10 +120,18 @@ fn announce_demo(demo: &DirectoryFile, created: bool) {
         let users: Vec<&str> = org.users.iter().map(|u| u.union_id.as_str()).collect();
         println!("demo users (unionId): {}", users.join(", "));
         for app in &org.apps {
-            println!(
-                "demo app: appKey={} appSecret={}",
-                app.app_key, app.app_secret
-            );
+            if created {
+                println!(
+                    "demo app: appKey={} appSecret={}",
+                    app.app_key, app.app_secret
+                );
+            } else {
+                println!(
+                    "demo app: appKey={} (its secret was printed when it was made; \
+                     `dingcal apps --new-secret {}` replaces it)",
+                    app.app_key, app.app_key
+                );
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod event;
 pub mod limits;
 pub mod policy;
 pub mod recurrence;
+pub mod secret;
 pub mod series;
 pub mod time;
 

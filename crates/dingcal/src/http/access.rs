@@ -10,12 +10,11 @@ use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::{Instrument, Level};
 
-use super::{AppState, attendees, error, events, instances, respond, schedule};
+use super::{AppState, error, operations};
 use crate::directory::Grant;
 use crate::domain::time::push_digits;
 use crate::error::ApiError;
@@ -244,7 +243,7 @@ pub async fn trace(
     let started = Instant::now();
     let matched = request.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or("", MatchedPath::as_str);
-    let action = operation(request.method(), route);
+    let action = operations::name(request.method(), route);
     let operation = action.unwrap_or(route);
     let request_id = request.headers().get(error::REQUEST_ID_HEADER).cloned();
     let id = request_id
@@ -281,29 +280,4 @@ pub async fn trace(
         elapsed,
     });
     response
-}
-
-/// The SDK action name of a request (`calendar-api.md`'s names), if it is
-/// one of them.
-fn operation(method: &Method, route: &str) -> Option<&'static str> {
-    let name = match (method.as_str(), route) {
-        ("POST", events::EVENTS) => "CreateEvent",
-        ("GET", events::EVENTS) => "ListEvents",
-        ("GET", events::EVENT) => "GetEvent",
-        ("PUT", events::EVENT) => "PatchEvent",
-        ("DELETE", events::EVENT) => "DeleteEvent",
-        ("POST", respond::RESPOND) => "RespondEvent",
-        ("GET", attendees::ATTENDEES) => "ListAttendees",
-        ("POST", attendees::ATTENDEES) => "AddAttendee",
-        ("POST", attendees::BATCH_REMOVE) => "RemoveAttendee",
-        ("GET", instances::INSTANCES) => "ListInstances",
-        ("GET", instances::SERIES_INSTANCES) => "ListEventsInstances",
-        ("GET", instances::VIEW) => "ListEventsView",
-        ("POST", schedule::BY_USER) => "GetSchedule",
-        ("POST", schedule::BY_ME) => "GetScheduleByMe",
-        ("POST", "/v1.0/oauth2/accessToken") => "GetAccessToken",
-        ("POST", "/v1.0/oauth2/userAccessToken") => "GetUserToken",
-        _ => return None,
-    };
-    Some(name)
 }

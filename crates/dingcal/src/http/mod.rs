@@ -11,6 +11,7 @@ mod events;
 pub mod extract;
 mod instances;
 mod oauth;
+mod operations;
 mod query;
 mod respond;
 mod schedule;

@@ -14,7 +14,7 @@ use super::access::Caller;
 use super::answer::JsonAnswer;
 use super::extract::{Json, Query};
 use crate::directory::AppEntry;
-use crate::domain::time;
+use crate::domain::{secret, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::UserGrant;
 use crate::wire::oauth::{
@@ -40,7 +40,7 @@ fn app<'a>(
     state
         .directory
         .app(key)
-        .filter(|a| a.secret == secret)
+        .filter(|a| secret::verify_secret(&a.secret_hash, secret))
         .ok_or_else(ApiError::invalid_client)
 }
 
@@ -50,10 +50,14 @@ async fn access_token(
     Json(body): Json<Option<AccessTokenRequest>>,
 ) -> ApiResult<JsonAnswer<AccessTokenResponse>> {
     let body = body.ok_or_else(ApiError::invalid_client)?;
-    let app = app(&state, body.app_key.as_deref(), body.app_secret.as_deref())?;
+    let secret = body.app_secret.as_deref();
+    let app = app(&state, body.app_key.as_deref(), secret)?;
     caller.set(&Arc::new(app.grant.clone()));
     let now = time::now();
-    let issued = state.store.issue_token(&app.grant.app_key, now).await?;
+    let issued = state
+        .store
+        .issue_token(&app.grant.app_key, secret.unwrap_or_default(), now)
+        .await?;
     Ok(JsonAnswer(AccessTokenResponse {
         access_token: issued.token,
         expire_in: issued.expires_at.as_second() - now.as_second(),

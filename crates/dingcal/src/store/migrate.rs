@@ -8,11 +8,13 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_responses.sql"),
     include_str!("../../migrations/sqlite/0004_covering.sql"),
     include_str!("../../migrations/sqlite/0005_redirect_uris.sql"),
+    include_str!("../../migrations/sqlite/0006_hashed_secrets.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_redirect_uris.sql"),
+    include_str!("../../migrations/postgres/0003_hashed_secrets.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

@@ -130,13 +130,22 @@ pub trait DirectoryStore: Send + Sync {
     async fn seed_directory(&self, file: DirectoryFile) -> ApiResult<bool>;
     /// The whole directory as stored.
     async fn load_directory(&self) -> ApiResult<DirectoryFile>;
+    /// Replaces an app's secret and ends the tokens the old one got;
+    /// whether the app exists.
+    async fn set_app_secret(&self, app_key: String, secret: String) -> ApiResult<bool>;
 }
 
 /// Access tokens, user tokens and what they are issued against.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    /// The app's valid token, its life renewed, or a new one.
-    async fn issue_token(&self, app_key: &str, now: Timestamp) -> ApiResult<IssuedToken>;
+    /// The app's valid token, its life renewed, or a new one; made from
+    /// the app's `secret`, which the caller has checked.
+    async fn issue_token(
+        &self,
+        app_key: &str,
+        secret: &str,
+        now: Timestamp,
+    ) -> ApiResult<IssuedToken>;
     /// What a token stands for and when it expires.
     async fn token(&self, token: &str) -> ApiResult<Option<TokenRecord>>;
     /// A one-time code by which the app gets a token acting as `user`.

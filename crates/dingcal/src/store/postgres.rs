@@ -18,6 +18,8 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use tokio_postgres::NoTls;
@@ -35,7 +37,11 @@ use crate::error::{ApiError, ApiResult};
 /// machine more only queue inside PostgreSQL).
 const POOL_MAX: usize = 8;
 /// How long a new connection may take.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request waits for PostgreSQL to take connections again
+/// before it is answered 503 (dingcal's choice: a restart takes seconds,
+/// and the request's own limit is 30 s).
+const RECONNECT_FOR: Duration = Duration::from_secs(10);
 /// Every session's bounds: no statement, lock wait or open transaction
 /// outlives a request's 30 s by much, so none holds a connection or a row
 /// lock for long after its request was given up on.
@@ -46,24 +52,29 @@ const MIGRATION_LOCK: i64 = 0x0064_696e_6763_616c;
 
 pub type PostgresStore = SqlStore<Postgres>;
 
-/// A lost connection, or a server shutting down or not yet up, is the
-/// database's state, not a fault of the request: the client may retry it
-/// (503). Anything else is an internal error.
+/// Whether `e` says the connection is gone (lost, or its server shutting
+/// down or not yet up): the database's state, not a fault of the request.
+fn connection_lost(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.is_closed()
+        || e.code().is_some_and(|code| {
+            [
+                SqlState::ADMIN_SHUTDOWN,
+                SqlState::CRASH_SHUTDOWN,
+                SqlState::CANNOT_CONNECT_NOW,
+            ]
+            .contains(code)
+        })
+        || (e.as_db_error().is_none()
+            && std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()))
+}
+
+/// A lost connection may be retried by the client (503); so may a full
+/// disk, once space is freed. Anything else is an internal error.
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
         use tokio_postgres::error::SqlState;
-        let lost = e.is_closed()
-            || e.code().is_some_and(|code| {
-                [
-                    SqlState::ADMIN_SHUTDOWN,
-                    SqlState::CRASH_SHUTDOWN,
-                    SqlState::CANNOT_CONNECT_NOW,
-                ]
-                .contains(code)
-            })
-            || (e.as_db_error().is_none()
-                && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()));
-        if lost {
+        if connection_lost(&e) {
             tracing::warn!("the PostgreSQL connection was lost: {e}");
             ApiError::store_unavailable()
         } else if e.code() == Some(&SqlState::DISK_FULL) {
@@ -95,7 +106,26 @@ pub struct Postgres {
 
 /// A pooled connection, as the store's work sees it, with the store's
 /// caches.
-pub struct PgConn(Object, Arc<Caches>);
+pub struct PgConn {
+    client: Object,
+    caches: Arc<Caches>,
+    /// Set once a statement failed because the connection is gone: the
+    /// client may not know it yet when PostgreSQL's last word was an error.
+    lost: AtomicBool,
+}
+
+impl PgConn {
+    fn failed(&self, e: tokio_postgres::Error) -> ApiError {
+        if connection_lost(&e) {
+            self.lost.store(true, Ordering::Relaxed);
+        }
+        e.into()
+    }
+
+    fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::Relaxed) || self.client.is_closed()
+    }
+}
 
 /// Holds a connection for one unit of work. Given back to the pool only
 /// once the work has ended its transaction; a unit of work dropped part-way
@@ -116,8 +146,8 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        if let Some(PgConn(object, _)) = self.0.take() {
-            drop(Object::take(object));
+        if let Some(conn) = self.0.take() {
+            drop(Object::take(conn.client));
         }
     }
 }
@@ -158,34 +188,123 @@ pub async fn open(url: &str) -> Result<PostgresStore, String> {
     }))
 }
 
+/// How a unit of work may be tried again if its connection is lost.
+#[derive(Clone, Copy, PartialEq)]
+enum Retry {
+    /// It only reads: it may always run again.
+    Reads,
+    /// A transaction: it may run again unless its COMMIT went out.
+    UntilCommit,
+    /// Statements that commit one by one: some may have been applied.
+    Never,
+}
+
 impl Postgres {
     /// Runs `f` on a pooled connection between `begin` and COMMIT (or, if
-    /// it fails, ROLLBACK); with no `begin`, as statements of their own.
-    async fn run<T, F>(&self, begin: Option<&'static str>, f: F) -> ApiResult<T>
+    /// it fails, ROLLBACK); with no `begin`, as statements of their own. A
+    /// pooled connection found lost before anything was applied (PostgreSQL
+    /// restarted, or the backend was terminated before the pool could
+    /// notice) is dropped, and the work runs again on the next one: at
+    /// worst every pooled connection is dead, and a new one is made.
+    async fn run<T, F>(&self, begin: Option<&'static str>, retry: Retry, f: F) -> ApiResult<T>
+    where
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Clone,
+    {
+        for _ in 0..POOL_MAX {
+            match self.attempt(begin, retry, f.clone()).await {
+                Ok(result) => return result,
+                Err(lost) => tracing::info!("running again on another connection after: {lost}"),
+            }
+        }
+        self.attempt(begin, Retry::Never, f)
+            .await
+            .unwrap_or_else(Err)
+    }
+
+    /// A connection from the pool. While PostgreSQL refuses new ones (it
+    /// is restarting), asked for again, for a while: a restart then costs
+    /// the requests that arrive during it some time, not an error.
+    async fn connection(&self) -> ApiResult<Object> {
+        let asked = Instant::now();
+        let mut pause = Duration::from_millis(10);
+        loop {
+            match self.pool.get().await {
+                Ok(conn) => {
+                    crate::metrics::metrics().pool_wait(asked.elapsed().as_secs_f64());
+                    return Ok(conn);
+                }
+                Err(PoolError::Backend(e))
+                    if connection_lost(&e) && asked.elapsed() + pause < RECONNECT_FOR =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// One try of `run`: `Err` when a connection that had served before
+    /// was found lost and `retry` says the work may run again. (A new
+    /// connection lost says that PostgreSQL itself is gone.)
+    async fn attempt<T, F>(
+        &self,
+        begin: Option<&'static str>,
+        retry: Retry,
+        f: F,
+    ) -> Result<ApiResult<T>, ApiError>
     where
         F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>>,
     {
-        let asked = std::time::Instant::now();
-        let conn = self.pool.get().await?;
-        crate::metrics::metrics().pool_wait(asked.elapsed().as_secs_f64());
-        let lease = Lease(Some(PgConn(conn, self.caches.clone())));
-        let client = &lease.conn().0;
+        let conn = match self.connection().await {
+            Ok(conn) => conn,
+            Err(e) => return Ok(Err(e)),
+        };
+        let lease = Lease(Some(PgConn {
+            client: conn,
+            caches: self.caches.clone(),
+            lost: AtomicBool::new(false),
+        }));
+        let client = &lease.conn().client;
+        // Whether a failure may be retried, `before_commit` saying if it
+        // came before the transaction's end was sent.
+        let pooled = Object::metrics(client).recycle_count > 0;
+        let retryable = |before_commit: bool| {
+            pooled
+                && lease.conn().is_lost()
+                && (retry == Retry::Reads || (retry == Retry::UntilCommit && before_commit))
+        };
         let Some(begin) = begin else {
             let result = f(lease.conn()).await;
-            lease.release();
-            return result;
+            return match result {
+                Err(e) if retryable(true) => Err(e),
+                result => {
+                    lease.release();
+                    Ok(result)
+                }
+            };
         };
         // BEGIN goes out with the work's first statements, in one round
         // trip: the server takes them in the order they were sent.
         let (begun, result) =
             futures_util::future::join(client.batch_execute(begin), f(lease.conn())).await;
-        begun?;
+        if let Err(e) = begun {
+            let e = lease.conn().failed(e);
+            return if retryable(true) { Err(e) } else { Ok(Err(e)) };
+        }
+        let result = match result {
+            Err(e) if retryable(true) => return Err(e),
+            result => result,
+        };
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         // A connection whose transaction did not end cleanly is closed (by
         // the lease) rather than pooled.
-        client.batch_execute(end).await?;
+        if let Err(e) = client.batch_execute(end).await {
+            let e = lease.conn().failed(e);
+            return if retryable(false) { Err(e) } else { Ok(Err(e)) };
+        }
         lease.release();
-        result
+        Ok(result)
     }
 }
 
@@ -195,54 +314,68 @@ impl Backend for Postgres {
     async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
-        self.run(None, f).await
+        self.run(None, Retry::Never, f).await
     }
 
     async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
-        self.run(Some("BEGIN"), f).await
+        self.run(Some("BEGIN"), Retry::UntilCommit, f).await
     }
 
     async fn read_alone<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
-        self.run(None, f).await
+        self.run(None, Retry::Reads, f).await
     }
 
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
-        self.run(Some("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"), f)
-            .await
+        self.run(
+            Some("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+            Retry::Reads,
+            f,
+        )
+        .await
     }
 
     async fn scan<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
         self.read(f).await
     }
 }
 
 impl PgConn {
+    async fn prepared(&self, sql: Sql) -> ApiResult<tokio_postgres::Statement> {
+        self.client
+            .prepare_cached(sql.postgres)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
     /// The rows of a statement, its parameters bound in order.
     async fn rows(
         &self,
         sql: Sql,
         params: &[&(dyn ToSql + Sync)],
     ) -> ApiResult<Vec<tokio_postgres::Row>> {
-        let statement = self.0.prepare_cached(sql.postgres).await?;
-        Ok(self.0.query(&statement, params).await?)
+        let statement = self.prepared(sql).await?;
+        self.client
+            .query(&statement, params)
+            .await
+            .map_err(|e| self.failed(e))
     }
 }
 
@@ -286,8 +419,11 @@ impl Db for PgConn {
     }
 
     async fn execute(&self, sql: Sql, params: &[&dyn Param]) -> ApiResult<u64> {
-        let statement = self.0.prepare_cached(sql.postgres).await?;
-        Ok(self.0.execute(&statement, &bound(params)).await?)
+        let statement = self.prepared(sql).await?;
+        self.client
+            .execute(&statement, &bound(params))
+            .await
+            .map_err(|e| self.failed(e))
     }
 
     async fn sync_point(&self) -> ApiResult<SyncPoint> {
@@ -330,7 +466,7 @@ impl Db for PgConn {
     }
 
     fn caches(&self) -> &Caches {
-        &self.1
+        &self.caches
     }
 }
 

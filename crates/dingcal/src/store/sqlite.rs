@@ -301,7 +301,7 @@ impl Backend for Sqlite {
     async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
         self.write(f).await
     }
@@ -311,7 +311,7 @@ impl Backend for Sqlite {
     async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         // What the write logs on the writer thread carries the request's
@@ -346,7 +346,7 @@ impl Backend for Sqlite {
     async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
         match &self.readers {
             Some(pool) => pool.run(true, f),
@@ -358,7 +358,7 @@ impl Backend for Sqlite {
     async fn read_alone<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
         match &self.readers {
             Some(pool) => pool.run(false, f),
@@ -371,7 +371,7 @@ impl Backend for Sqlite {
     async fn scan<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
+        F: for<'c> FnOnce(&'c SqliteConn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static,
     {
         let Some(pool) = self.readers.clone() else {
             return self.write(f).await;

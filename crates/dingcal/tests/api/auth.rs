@@ -151,7 +151,7 @@ async fn another_orgs_users_and_events_do_not_exist_for_an_app() {
 }
 
 #[tokio::test]
-async fn unknown_paths_and_methods_answer_in_the_error_shape_with_a_request_id() {
+async fn unknown_paths_methods_and_unserved_operations_answer_in_the_error_shape() {
     let s = TestServer::start().await;
     let api = Api::new(&s).await;
     assert_error(
@@ -166,6 +166,17 @@ async fn unknown_paths_and_methods_answer_in_the_error_shape_with_a_request_id()
         405,
         "InvalidAction.MethodNotAllowed",
         None,
+    );
+    // An operation of the SDK not served yet says so, by name.
+    let unserved = api.call(Method::GET, "/v1.0/calendar/plugins", None).await;
+    assert_error(&unserved, 501, "UnsupportedOperation", None);
+    assert!(
+        unserved.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("ListOrgPlugins"),
+        "{}",
+        unserved.1
     );
     let resp = s
         .http

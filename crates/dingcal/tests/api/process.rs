@@ -67,12 +67,12 @@ pub fn serve(dir: &std::path::Path, db: &TestDb) -> Process {
 }
 
 impl Process {
-    /// The (appKey, appSecret) of the demo app it announced, if it did.
     /// Whether a line it printed before its address starts with `prefix`.
     pub fn printed(&self, prefix: &str) -> bool {
         self.stdout.iter().any(|l| l.starts_with(prefix))
     }
 
+    /// The (appKey, appSecret) of the demo app it announced, if it did.
     pub fn demo_app(&self) -> Option<(String, String)> {
         let app = self
             .stdout
@@ -115,6 +115,27 @@ async fn serve_prints_its_address_and_answers_healthz() {
     assert!(dir.path().join("c.db").exists());
 }
 
+/// `dingcal` run to its end in `dir`: its exit status and standard output.
+fn run_to_end(args: &[&str], dir: &std::path::Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Whether `needle` appears in any file of `dir` (the database, its WAL).
+fn stored_anywhere(dir: &std::path::Path, needle: &str) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|entry| {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+    })
+}
+
 #[tokio::test]
 async fn an_empty_database_without_directory_gets_a_working_demo_app() {
     let dir = tempfile::tempdir().unwrap();
@@ -131,29 +152,83 @@ async fn an_empty_database_without_directory_gets_a_working_demo_app() {
     let http = reqwest::Client::new();
     let resp = http
         .post(format!("{}{}", p.base, events_path("alice-union")))
-        .header("x-acs-dingtalk-access-token", token)
+        .header("x-acs-dingtalk-access-token", &token)
         .json(&meeting("first", &["bob-union"]))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert!(p.terminate().success());
-    // A second start finds the org, makes no new one, and tells the same
-    // app again, so that its secret is never lost.
-    let again = spawn(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            "sqlite://demo.db",
-        ],
-        &[],
+    // Neither the secret nor the token is written down.
+    assert!(!stored_anywhere(dir.path(), &secret));
+    assert!(!stored_anywhere(dir.path(), &token));
+
+    // A second start finds the org, makes no new one, and names the app.
+    let serve = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        "sqlite://demo.db",
+    ];
+    let again = spawn(&serve, &[], dir.path());
+    assert!(!again.printed("created demo"));
+    assert!(again.printed(&format!("demo app: appKey={key} ")));
+    assert_eq!(again.demo_app(), None, "the secret is not known any more");
+    again.terminate();
+
+    // `dingcal apps` lists it; a lost secret is replaced.
+    let (ok, listed) = run_to_end(&["apps", "--db", "sqlite://demo.db"], dir.path());
+    assert!(ok && listed.contains(&format!("appKey={key} ")), "{listed}");
+    let (ok, renewed) = run_to_end(
+        &["apps", "--db", "sqlite://demo.db", "--new-secret", &key],
         dir.path(),
     );
-    assert!(!again.printed("created demo"));
-    assert_eq!(again.demo_app(), Some((key, secret)));
-    again.terminate();
+    assert!(ok, "{renewed}");
+    let new_secret = renewed
+        .trim()
+        .strip_prefix(&format!("appKey={key} appSecret="))
+        .expect("the new secret printed")
+        .to_string();
+    assert_ne!(new_secret, secret);
+    let (ok, _) = run_to_end(
+        &[
+            "apps",
+            "--db",
+            "sqlite://demo.db",
+            "--new-secret",
+            "no-such-app",
+        ],
+        dir.path(),
+    );
+    assert!(!ok);
+
+    let renewed = spawn(&serve, &[], dir.path());
+    let server = TestServer::at(&renewed.base);
+    let ask = |secret: &str| {
+        http.post(format!("{}/v1.0/oauth2/accessToken", renewed.base))
+            .json(&serde_json::json!({"appKey": key, "appSecret": secret}))
+            .send()
+    };
+    assert_eq!(ask(&secret).await.unwrap().status().as_u16(), 400);
+    let old_token = http
+        .get(format!("{}{}", renewed.base, events_path("alice-union")))
+        .header("x-acs-dingtalk-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        old_token.status().as_u16(),
+        400,
+        "the old secret's token ended"
+    );
+    let fresh = server.app_token(&key, &new_secret).await;
+    assert_eq!(
+        fresh,
+        server.app_token(&key, &new_secret).await,
+        "asked again: the same"
+    );
+    renewed.terminate();
 }
 
 #[tokio::test]

@@ -1,20 +1,36 @@
 //! DirectoryStore: organisations, users and apps saved, loaded and seeded.
 
 use dingcal::directory::{DirectoryFile, Org, User};
+use dingcal::domain::secret::verify_secret;
 use serde_json::Value;
 
 use crate::support::*;
 
 /// A directory in a form that compares: orgs, users and apps as loaded
-/// (each list ordered by its key).
+/// (each list ordered by its key), app secrets left out.
 fn comparable(file: &DirectoryFile) -> Value {
     let mut file = file.clone();
     file.orgs.sort_by(|a, b| a.corp_id.cmp(&b.corp_id));
     for org in &mut file.orgs {
         org.users.sort_by(|a, b| a.union_id.cmp(&b.union_id));
         org.apps.sort_by(|a, b| a.app_key.cmp(&b.app_key));
+        for app in &mut org.apps {
+            app.app_secret.clear();
+        }
     }
     serde_json::to_value(&file).expect("a directory serialises")
+}
+
+/// The secret of app `key` as loaded: a hash of `secret`, not `secret`.
+fn assert_kept_hashed(loaded: &DirectoryFile, key: &str, secret: &str) {
+    let app = loaded
+        .orgs
+        .iter()
+        .flat_map(|o| &o.apps)
+        .find(|a| a.app_key == key)
+        .expect("the app is loaded");
+    assert_ne!(app.app_secret, secret);
+    assert!(verify_secret(&app.app_secret, secret), "{}", app.app_secret);
 }
 
 fn small_org(corp_id: &str, name: &str, user: &str) -> DirectoryFile {
@@ -36,6 +52,9 @@ fn small_org(corp_id: &str, name: &str, user: &str) -> DirectoryFile {
 async fn a_saved_directory_loads_back_whole(f: Fixture) {
     let loaded = f.store.load_directory().await.unwrap();
     assert_eq!(comparable(&loaded), comparable(&directory()));
+    for app in directory().orgs.iter().flat_map(|o| &o.apps) {
+        assert_kept_hashed(&loaded, &app.app_key, &app.app_secret);
+    }
 }
 
 async fn saving_again_updates_in_place_and_deletes_nothing(f: Fixture) {
@@ -72,8 +91,7 @@ async fn saving_again_updates_in_place_and_deletes_nothing(f: Fixture) {
         ],
         "dave, left out of the second file, is kept"
     );
-    let app = acme.apps.iter().find(|a| a.app_key == APP).unwrap();
-    assert_eq!(app.app_secret, "rotated");
+    assert_kept_hashed(&loaded, APP, "rotated");
     assert!(loaded.orgs.iter().any(|o| o.corp_id == OTHER_ORG));
 }
 
@@ -101,7 +119,27 @@ async fn seed_leaves_a_saved_directory_alone(f: Fixture) {
     assert_eq!(comparable(&loaded), comparable(&directory()));
 }
 
+async fn a_new_app_secret_replaces_the_old_and_ends_its_tokens(f: Fixture) {
+    let token = f.store.issue_token(APP, "secret", at(NOW)).await.unwrap();
+    assert!(
+        f.store
+            .set_app_secret(APP.into(), "renewed".into())
+            .await
+            .unwrap()
+    );
+    let loaded = f.store.load_directory().await.unwrap();
+    assert_kept_hashed(&loaded, APP, "renewed");
+    assert!(f.store.token(&token.token).await.unwrap().is_none());
+    assert!(
+        !f.store
+            .set_app_secret("no-such-app".into(), "x".into())
+            .await
+            .unwrap()
+    );
+}
+
 on_both_backends!(
+    a_new_app_secret_replaces_the_old_and_ends_its_tokens,
     a_saved_directory_loads_back_whole,
     saving_again_updates_in_place_and_deletes_nothing,
     seed_saves_only_into_an_empty_database,

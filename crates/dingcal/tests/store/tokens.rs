@@ -25,9 +25,13 @@ async fn user_token(f: &Fixture, who: &str) -> IssuedUserToken {
 }
 
 async fn an_app_token_is_reissued_while_valid_with_its_life_renewed(f: Fixture) {
-    let first = f.store.issue_token(APP, at(NOW)).await.unwrap();
+    let first = f.store.issue_token(APP, "secret", at(NOW)).await.unwrap();
     assert_eq!(first.expires_at, later(TOKEN_LIFE));
-    let again = f.store.issue_token(APP, later(600)).await.unwrap();
+    let again = f
+        .store
+        .issue_token(APP, "secret", later(600))
+        .await
+        .unwrap();
     assert_eq!(again.token, first.token);
     assert_eq!(again.expires_at, later(600 + TOKEN_LIFE));
 
@@ -35,13 +39,37 @@ async fn an_app_token_is_reissued_while_valid_with_its_life_renewed(f: Fixture) 
     assert_eq!(record.app_key, APP);
     assert_eq!(record.user, None);
     assert_eq!(record.expires_at, later(600 + TOKEN_LIFE));
-    let other = f.store.issue_token(SECOND_APP, at(NOW)).await.unwrap();
+    let other = f
+        .store
+        .issue_token(SECOND_APP, "secret", at(NOW))
+        .await
+        .unwrap();
     assert_ne!(other.token, first.token, "each app has its own token");
 }
 
+async fn a_changed_secret_gets_a_new_app_token(f: Fixture) {
+    let first = f.store.issue_token(APP, "secret", at(NOW)).await.unwrap();
+    let next = f
+        .store
+        .issue_token(APP, "changed", later(60))
+        .await
+        .unwrap();
+    assert_ne!(next.token, first.token);
+    let again = f
+        .store
+        .issue_token(APP, "changed", later(120))
+        .await
+        .unwrap();
+    assert_eq!(again.token, next.token);
+}
+
 async fn an_expired_app_token_is_replaced_by_a_new_one(f: Fixture) {
-    let first = f.store.issue_token(APP, at(NOW)).await.unwrap();
-    let next = f.store.issue_token(APP, later(TOKEN_LIFE)).await.unwrap();
+    let first = f.store.issue_token(APP, "secret", at(NOW)).await.unwrap();
+    let next = f
+        .store
+        .issue_token(APP, "secret", later(TOKEN_LIFE))
+        .await
+        .unwrap();
     assert_ne!(next.token, first.token);
     assert_eq!(next.expires_at, later(2 * TOKEN_LIFE));
 }
@@ -130,8 +158,12 @@ async fn a_refresh_token_gives_a_new_user_token_once(f: Fixture) {
 }
 
 async fn purge_forgets_expired_tokens_and_keeps_valid_ones(f: Fixture) {
-    let old = f.store.issue_token(APP, at(NOW)).await.unwrap();
-    let fresh = f.store.issue_token(SECOND_APP, later(3_600)).await.unwrap();
+    let old = f.store.issue_token(APP, "secret", at(NOW)).await.unwrap();
+    let fresh = f
+        .store
+        .issue_token(SECOND_APP, "secret", later(3_600))
+        .await
+        .unwrap();
     let mine = user_token(&f, BOB).await;
     assert!(
         f.store.token(&old.token).await.unwrap().is_some(),
@@ -155,6 +187,7 @@ async fn purge_forgets_expired_tokens_and_keeps_valid_ones(f: Fixture) {
 
 on_both_backends!(
     an_app_token_is_reissued_while_valid_with_its_life_renewed,
+    a_changed_secret_gets_a_new_app_token,
     an_expired_app_token_is_replaced_by_a_new_one,
     an_unknown_token_stands_for_nothing,
     an_auth_code_gives_one_user_token_for_its_user,

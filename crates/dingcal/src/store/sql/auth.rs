@@ -1,5 +1,6 @@
 //! Access tokens, authorization codes and refresh tokens, as rows: any node
-//! reads what another issued.
+//! reads what another issued. Rows hold their digests, never the tokens
+//! (`domain::secret`).
 
 use jiff::Timestamp;
 
@@ -8,7 +9,7 @@ use crate::domain::limits::{
     ACCESS_TOKEN_TTL_SECONDS, AUTH_CODE_TTL_SECONDS, AUTH_CODES_PER_APP_MAX,
     REFRESH_TOKEN_TTL_SECONDS,
 };
-use crate::domain::{UnionId, random_token};
+use crate::domain::{UnionId, random_token, secret};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IssuedToken, IssuedUserToken, TokenRecord, UserGrant, idempotency};
 
@@ -16,33 +17,54 @@ fn timestamp(seconds: i64) -> ApiResult<Timestamp> {
     Timestamp::from_second(seconds).map_err(ApiError::internal)
 }
 
-/// The app's valid token with its life renewed, or a new one.
-pub async fn issue_token(conn: &impl Db, app_key: &str, now: i64) -> ApiResult<IssuedToken> {
+/// The app's valid token with its life renewed, or a new one. Only the
+/// digest of a token is stored, and an app's token is made from its secret
+/// and a stored salt: the app asking again gets the same token back. (If
+/// the secret has changed since, a new token is issued.)
+pub async fn issue_token(
+    conn: &impl Db,
+    app_key: &str,
+    app_secret: &str,
+    now: i64,
+) -> ApiResult<IssuedToken> {
     let expires_at = now + ACCESS_TOKEN_TTL_SECONDS;
-    let current: Option<String> = conn
+    let current: Option<(String, String)> = conn
         .query_opt(
             sql!(
-                "SELECT token FROM access_tokens WHERE app_key = $1 AND union_id IS NULL AND expires_at > $2
+                "SELECT token, salt FROM access_tokens
+                 WHERE app_key = $1 AND union_id IS NULL AND expires_at > $2
                  ORDER BY expires_at DESC LIMIT 1"
             ),
             params![app_key, now],
-            |r| r.get("token"),
+            |r| {
+                Ok((
+                    r.get("token")?,
+                    r.get::<Option<String>>("salt")?.unwrap_or_default(),
+                ))
+            },
         )
         .await?;
-    let token = match current {
-        Some(token) => {
+    let again = current.and_then(|(digest, salt)| {
+        let token = secret::app_token(app_secret, &salt);
+        (secret::digest(&token) == digest).then_some((digest, token))
+    });
+    let token = match again {
+        Some((digest, token)) => {
             conn.execute(
                 sql!("UPDATE access_tokens SET expires_at = $1 WHERE token = $2"),
-                params![expires_at, token],
+                params![expires_at, digest],
             )
             .await?;
             token
         }
         None => {
-            let token = random_token(24);
+            let salt = secret::new_salt();
+            let token = secret::app_token(app_secret, &salt);
             conn.execute(
-                sql!("INSERT INTO access_tokens (token, app_key, expires_at) VALUES ($1, $2, $3)"),
-                params![token, app_key, expires_at],
+                sql!(
+                    "INSERT INTO access_tokens (token, salt, app_key, expires_at) VALUES ($1, $2, $3, $4)"
+                ),
+                params![secret::digest(&token), salt, app_key, expires_at],
             )
             .await?;
             token
@@ -57,7 +79,7 @@ pub async fn issue_token(conn: &impl Db, app_key: &str, now: i64) -> ApiResult<I
 pub async fn token(conn: &impl Db, token: &str) -> ApiResult<Option<TokenRecord>> {
     conn.query_opt(
         sql!("SELECT app_key, union_id, expires_at FROM access_tokens WHERE token = $1"),
-        params![token],
+        params![secret::digest(token)],
         |r| {
             Ok(TokenRecord {
                 app_key: r.get("app_key")?,
@@ -80,7 +102,12 @@ pub async fn issue_auth_code(
         sql!(
             "INSERT INTO auth_codes (code, app_key, union_id, expires_at) VALUES ($1, $2, $3, $4)"
         ),
-        params![code, app_key, user.as_str(), now + AUTH_CODE_TTL_SECONDS],
+        params![
+            secret::digest(&code),
+            app_key,
+            user.as_str(),
+            now + AUTH_CODE_TTL_SECONDS
+        ],
     )
     .await?;
     // Those that expired, and those past the most an app may have waiting.
@@ -121,7 +148,9 @@ pub async fn issue_user_token(
         ),
     };
     let user: Option<String> = conn
-        .query_opt(spend, params![key, app_key, now], |r| r.get("union_id"))
+        .query_opt(spend, params![secret::digest(key), app_key, now], |r| {
+            r.get("union_id")
+        })
         .await?;
     let Some(user) = user else { return Ok(None) };
     let token = random_token(24);
@@ -131,14 +160,19 @@ pub async fn issue_user_token(
         sql!(
             "INSERT INTO access_tokens (token, app_key, union_id, expires_at) VALUES ($1, $2, $3, $4)"
         ),
-        params![token, app_key, user, expires_at],
+        params![secret::digest(&token), app_key, user, expires_at],
     )
     .await?;
     conn.execute(
         sql!(
             "INSERT INTO refresh_tokens (token, app_key, union_id, expires_at) VALUES ($1, $2, $3, $4)"
         ),
-        params![refresh_token, app_key, user, now + REFRESH_TOKEN_TTL_SECONDS],
+        params![
+            secret::digest(&refresh_token),
+            app_key,
+            user,
+            now + REFRESH_TOKEN_TTL_SECONDS
+        ],
     )
     .await?;
     Ok(Some(IssuedUserToken {

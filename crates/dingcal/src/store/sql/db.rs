@@ -161,32 +161,32 @@ pub trait Backend: Send + Sync + 'static {
     fn write<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;
+        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static;
 
     /// Runs `f`, which runs a single statement, as a write of its own: on
     /// PostgreSQL without BEGIN and COMMIT, one round trip.
     fn write_alone<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;
+        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static;
 
     /// Runs a read of a single statement, which is its own snapshot: on
     /// PostgreSQL without BEGIN and COMMIT, one round trip.
     fn read_alone<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;
+        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static;
 
     /// Runs a short read in one consistent snapshot.
     fn read<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;
+        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static;
 
     /// Runs a read that may take milliseconds (a listing, a view,
     /// free/busy) in one consistent snapshot, without holding up others.
     fn scan<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Send + 'static;
+        F: for<'c> FnOnce(&'c Self::Conn) -> BoxFuture<'c, ApiResult<T>> + Clone + Send + 'static;
 }

@@ -2,6 +2,7 @@
 
 use super::db::{Db, params, sql};
 use crate::directory::{App, DirectoryFile, Org, User};
+use crate::domain::secret;
 use crate::error::ApiResult;
 
 /// Upserts the organisations, users and apps of a directory file.
@@ -38,7 +39,7 @@ pub async fn save(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
                 params![
                     a.app_key,
                     org.corp_id,
-                    a.app_secret,
+                    secret::hash_secret(&a.app_secret),
                     serde_json::to_string(&a.permissions)?,
                     serde_json::to_string(&a.redirect_uris)?
                 ],
@@ -47,6 +48,24 @@ pub async fn save(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// Replaces an app's secret, and ends the app tokens the old one got (its
+/// users' tokens were got with it too, but act as their users); whether
+/// the app exists.
+pub async fn set_app_secret(conn: &impl Db, app_key: &str, new: &str) -> ApiResult<bool> {
+    let changed = conn
+        .execute(
+            sql!("UPDATE apps SET app_secret = $1 WHERE app_key = $2"),
+            params![secret::hash_secret(new), app_key],
+        )
+        .await?;
+    conn.execute(
+        sql!("DELETE FROM access_tokens WHERE app_key = $1 AND union_id IS NULL"),
+        params![app_key],
+    )
+    .await?;
+    Ok(changed == 1)
 }
 
 /// Saves `file` if the database holds no organisation yet; whether it did.

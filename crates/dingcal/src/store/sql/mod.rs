@@ -62,6 +62,7 @@ impl<B: Backend> SqlStore<B> {
     async fn write_once<F>(&self, meta: WriteMeta, op: F) -> ApiResult<Outcome>
     where
         F: for<'c> FnOnce(&'c B::Conn, &'c WriteMeta) -> BoxFuture<'c, ApiResult<Outcome>>
+            + Clone
             + Send
             + 'static,
     {
@@ -105,15 +106,30 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
             .read(|conn| Box::pin(directory::load(conn)))
             .await
     }
+
+    async fn set_app_secret(&self, app_key: String, secret: String) -> ApiResult<bool> {
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move { directory::set_app_secret(conn, &app_key, &secret).await })
+            })
+            .await
+    }
 }
 
 #[async_trait]
 impl<B: Backend> TokenStore for SqlStore<B> {
-    async fn issue_token(&self, app_key: &str, now: Timestamp) -> ApiResult<IssuedToken> {
-        let app_key = app_key.to_string();
+    async fn issue_token(
+        &self,
+        app_key: &str,
+        secret: &str,
+        now: Timestamp,
+    ) -> ApiResult<IssuedToken> {
+        let (app_key, secret) = (app_key.to_string(), secret.to_string());
         self.backend
             .write(move |conn| {
-                Box::pin(async move { auth::issue_token(conn, &app_key, now.as_second()).await })
+                Box::pin(async move {
+                    auth::issue_token(conn, &app_key, &secret, now.as_second()).await
+                })
             })
             .await
     }

@@ -15,6 +15,9 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -59,12 +62,16 @@ def extras(first: int, count: int) -> list[str]:
     return [extra(i) for i in range(first, first + count)]
 
 
+# ding-acme's event types (ListCategories).
+CATEGORIES = [("review", "Review"), ("interview", "Interview")]
+
 APPS = {
     # app_key: (secret, corp, permissions)
     "acme-full": (
         "acme-full-secret",
         ACME,
-        ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read"],
+        ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read",
+         "Calendar.Acl.Read", "Calendar.Acl.Write"],
     ),
     "acme-read": ("acme-read-secret", ACME, ["Calendar.Event.Read"]),
     "acme-schedule": ("acme-schedule-secret", ACME, ["Calendar.EventSchedule.Read"]),
@@ -110,6 +117,8 @@ def directory_toml() -> str:
         (extra(i), f"u{i:04d}", f"User {i:04d}", None) for i in range(1, EXTRA_USERS + 1)
     ]
     org(ACME, "Acme", acme_users)
+    for category_id, name in CATEGORIES:
+        out.append(f"[[orgs.categories]]\ncategory_id = {_q(category_id)}\nname = {_q(name)}\n")
     org(OTHER, "Other Corp", [(EVE, "eve", "Eve", "eve@other.example")])
     return "\n".join(out)
 
@@ -390,6 +399,45 @@ class Api:
 
     def ids_in(self, user: str, day: "Day") -> list[str]:
         return [e.id for e in self.all_events(user, time_min=day.start(), time_max=day.end())]
+
+
+# --------------------------------------------------------------------------
+# User tokens, through the stand-in sign-in
+# --------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _auth_code(address: str, user: str) -> str:
+    """Signs `user` in for acme-full: the stand-in login page redirects at
+    once with an authCode."""
+    query = urllib.parse.urlencode({
+        "client_id": "acme-full", "response_type": "code", "state": "st",
+        "redirect_uri": "http://app.example/callback", "login_hint": user,
+    })
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        opener.open(f"http://{address}/oauth2/auth?{query}")
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302
+        location = redirect.headers["Location"]
+    else:
+        pytest.fail("no redirect")
+    params = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
+    assert params["state"] == ["st"]
+    return params["authCode"][0]
+
+
+def user_token(oauth_client, address, user):
+    """A user token for `user`, signed in for acme-full (oauth2 GetUserToken)."""
+    request = oauth.GetUserTokenRequest(
+        client_id="acme-full", client_secret=APPS["acme-full"][0],
+        code=_auth_code(address, user), grant_type="authorization_code",
+    )
+    return oauth_client.get_user_token(request).body
 
 
 # --------------------------------------------------------------------------

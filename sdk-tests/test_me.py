@@ -3,9 +3,6 @@ GetScheduleByMe, through the official SDK."""
 
 from __future__ import annotations
 
-import urllib.parse
-import urllib.request
-
 import pytest
 from alibabacloud_dingtalk.calendar_1_0 import models as cal
 from alibabacloud_dingtalk.oauth2_1_0 import models as oauth
@@ -13,39 +10,6 @@ from alibabacloud_tea_util.models import RuntimeOptions
 
 import support
 from support import ALICE, BOB, CAROL, expect_error
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _auth_code(address: str, user: str) -> str:
-    """Signs `user` in for acme-full: the stand-in login page redirects at
-    once with an authCode."""
-    query = urllib.parse.urlencode({
-        "client_id": "acme-full", "response_type": "code", "state": "st",
-        "redirect_uri": "http://app.example/callback", "login_hint": user,
-    })
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        opener.open(f"http://{address}/oauth2/auth?{query}")
-    except urllib.error.HTTPError as redirect:
-        assert redirect.code == 302
-        location = redirect.headers["Location"]
-    else:
-        pytest.fail("no redirect")
-    params = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
-    assert params["state"] == ["st"]
-    return params["authCode"][0]
-
-
-def _user_token(oauth_client, address, user):
-    request = oauth.GetUserTokenRequest(
-        client_id="acme-full", client_secret=support.APPS["acme-full"][0],
-        code=_auth_code(address, user), grant_type="authorization_code",
-    )
-    return oauth_client.get_user_token(request).body
 
 
 def _schedule_by_me(calendar_client, token, user_ids, start, end):
@@ -57,7 +21,7 @@ def _schedule_by_me(calendar_client, token, user_ids, start, end):
 
 
 def test_get_user_token_gives_a_token_a_refresh_token_and_the_org(oauth_client, address):
-    body = _user_token(oauth_client, address, BOB)
+    body = support.user_token(oauth_client, address, BOB)
     assert body.access_token and body.refresh_token
     assert body.expire_in == 7200
     assert body.corp_id == "ding-acme"
@@ -70,7 +34,7 @@ def test_get_user_token_gives_a_token_a_refresh_token_and_the_org(oauth_client, 
 
 def test_get_schedule_by_me_lists_busy_time_with_a_user_token(api, calendar_client, oauth_client, address, day):
     api.create(ALICE, support.timed_request(day, "busy", 9, 10, attendees=[BOB]))
-    token = _user_token(oauth_client, address, BOB).access_token
+    token = support.user_token(oauth_client, address, BOB).access_token
     info = _schedule_by_me(calendar_client, token, [BOB, CAROL], day.start(), day.end()).body.schedule_information
     by_user = {i.user_id: i for i in info}
     assert len(by_user[BOB].schedule_items) == 1

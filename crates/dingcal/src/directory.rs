@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::event::Category;
 use crate::domain::{CorpId, Permission, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 
@@ -25,6 +26,32 @@ pub struct Org {
     pub users: Vec<User>,
     #[serde(default)]
     pub apps: Vec<App>,
+    #[serde(default)]
+    pub rooms: Vec<Room>,
+    /// The event types the org offers (ListCategories), in this order.
+    #[serde(default)]
+    pub categories: Vec<EventCategory>,
+}
+
+/// A meeting room of the org (CONTRACT.md).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Room {
+    pub room_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// A booking waits as `tentative` until MeetingRoomRespond decides.
+    #[serde(default)]
+    pub needs_approval: bool,
+}
+
+/// An event type: `openCategoryId` and `displayName` on the wire.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct EventCategory {
+    pub category_id: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -67,7 +94,22 @@ impl DirectoryFile {
     pub fn check(&self) -> Result<(), String> {
         let mut union_ids = HashMap::new();
         let mut app_keys = HashMap::new();
+        let mut room_ids = HashMap::new();
         for org in &self.orgs {
+            for room in &org.rooms {
+                if room_ids.insert(&room.room_id, &org.corp_id).is_some() {
+                    return Err(format!("room_id {:?} appears twice", room.room_id));
+                }
+            }
+            let mut category_ids = std::collections::HashSet::new();
+            for category in &org.categories {
+                if !category_ids.insert(&category.category_id) {
+                    return Err(format!(
+                        "category_id {:?} appears twice in org {:?}",
+                        category.category_id, org.corp_id
+                    ));
+                }
+            }
             for user in &org.users {
                 if let Some(other) = union_ids.insert(&user.union_id, &org.corp_id) {
                     return Err(format!(
@@ -118,6 +160,30 @@ impl DirectoryFile {
                         .collect(),
                     redirect_uris: Vec::new(),
                 }],
+                rooms: vec![
+                    Room {
+                        room_id: "room-aurora".into(),
+                        name: "Aurora".into(),
+                        capacity: Some(8),
+                        needs_approval: false,
+                    },
+                    Room {
+                        room_id: "room-borealis".into(),
+                        name: "Borealis".into(),
+                        capacity: Some(20),
+                        needs_approval: true,
+                    },
+                ],
+                categories: vec![
+                    EventCategory {
+                        category_id: "meeting".into(),
+                        name: "Meeting".into(),
+                    },
+                    EventCategory {
+                        category_id: "focus".into(),
+                        name: "Focus time".into(),
+                    },
+                ],
             }],
         }
     }
@@ -197,6 +263,8 @@ fn is_port(text: &str) -> bool {
 pub struct Directory {
     users: HashMap<UnionId, UserEntry>,
     apps: HashMap<String, AppEntry>,
+    rooms: HashMap<String, (CorpId, Room)>,
+    categories: HashMap<CorpId, Vec<EventCategory>>,
 }
 
 impl Directory {
@@ -204,6 +272,12 @@ impl Directory {
         let mut dir = Directory::default();
         for org in &file.orgs {
             let corp_id = CorpId(org.corp_id.clone());
+            for room in &org.rooms {
+                dir.rooms
+                    .insert(room.room_id.clone(), (corp_id.clone(), room.clone()));
+            }
+            dir.categories
+                .insert(corp_id.clone(), org.categories.clone());
             for u in &org.users {
                 dir.users.insert(
                     UnionId(u.union_id.clone()),
@@ -274,6 +348,41 @@ impl Directory {
 
     pub fn display_name(&self, id: &UnionId) -> &str {
         self.users.get(id).map_or("", |u| u.name.as_str())
+    }
+
+    /// A room of the org; a room of another org is not found.
+    pub fn room(&self, corp_id: &CorpId, room_id: &str) -> Option<&Room> {
+        self.rooms
+            .get(room_id)
+            .filter(|(corp, _)| corp == corp_id)
+            .map(|(_, room)| room)
+    }
+
+    /// The event types the org offers, in the directory's order.
+    pub fn categories(&self, corp_id: &CorpId) -> &[EventCategory] {
+        self.categories.get(corp_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// An event's categories as the org names them: a `categoryId` must be
+    /// one the org offers (ListCategories), and takes its `displayName`
+    /// from it; one given by name alone is kept as given.
+    pub fn name_categories(&self, corp_id: &CorpId, list: &mut [Category]) -> ApiResult<()> {
+        for category in list {
+            let Some(id) = &category.category_id else {
+                continue;
+            };
+            let offered = self
+                .categories(corp_id)
+                .iter()
+                .find(|c| &c.category_id == id)
+                .ok_or_else(|| {
+                    ApiError::invalid_parameter(format!(
+                        "categoryId {id:?} is not a category of this organization (ListCategories)"
+                    ))
+                })?;
+            category.display_name = Some(offered.name.clone());
+        }
+        Ok(())
     }
 }
 

@@ -66,6 +66,10 @@ impl ApiError {
         )
     }
 
+    pub fn calendar_not_found() -> Self {
+        Self::item_not_found("The specified calendar cannot be found.")
+    }
+
     pub fn item_not_found(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(Status::NotFound, "itemNotFound", message)
     }

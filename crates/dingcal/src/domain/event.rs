@@ -93,6 +93,8 @@ pub struct Event {
     pub free_busy_status: Option<String>,
     pub card_instances: Vec<CardInstance>,
     pub event_config: Option<EventConfig>,
+    /// CancelEvent: kept, shown `cancelled` to everyone, taking no time.
+    pub cancelled: bool,
     pub created: Timestamp,
     pub updated: Timestamp,
 }
@@ -109,9 +111,10 @@ impl Event {
         }
     }
 
-    /// Whether the event leaves its attendees free (`freeBusyStatus`).
+    /// Whether the event leaves its attendees free: it is marked so
+    /// (`freeBusyStatus`), or cancelled.
     pub fn is_free(&self) -> bool {
-        self.free_busy_status.as_deref() == Some("free")
+        self.cancelled || self.free_busy_status.as_deref() == Some("free")
     }
 }
 
@@ -148,6 +151,8 @@ pub struct EventChanges {
     pub event_config: Option<EventConfig>,
     /// The whole attendee list, for PatchEvent (the organizer stays).
     pub attendees: Option<Vec<Invitee>>,
+    /// Set by CancelEvent, not by a body.
+    pub cancelled: Option<bool>,
 }
 
 impl EventChanges {
@@ -183,6 +188,7 @@ impl EventChanges {
             free_busy_status: None,
             card_instances: Vec::new(),
             event_config: None,
+            cancelled: false,
             created: now,
             updated: now,
         };
@@ -228,6 +234,9 @@ impl EventChanges {
         }
         if let Some(v) = self.card_instances {
             event.card_instances = v;
+        }
+        if let Some(v) = self.cancelled {
+            event.cancelled = v;
         }
         event.updated = now;
         Ok(())

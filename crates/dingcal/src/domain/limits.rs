@@ -81,3 +81,7 @@ pub fn page_size(field: &str, asked: Option<i64>, default: i64, max: i64) -> Api
         ))),
     }
 }
+
+/// Users one calendar may be shared with (CreateAcls; DingTalk's
+/// documented bound, `shareExceedLimit` beyond it).
+pub const SHARES_PER_CALENDAR: usize = 500;

@@ -3,6 +3,7 @@
 //! The HTTP layer and the stores call these rules rather than restating them.
 
 pub mod attendee;
+pub mod calendar;
 pub mod event;
 pub mod limits;
 pub mod policy;
@@ -10,8 +11,6 @@ pub mod recurrence;
 pub mod secret;
 pub mod series;
 pub mod time;
-
-use crate::error::{ApiError, ApiResult};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -85,19 +84,27 @@ pub fn random_token(n: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What an app may be granted in the directory file.
+/// What an app may be granted in the directory file (DingTalk's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
     EventRead,
     EventWrite,
     EventScheduleRead,
+    AclRead,
+    AclWrite,
+    CalendarRead,
+    CalendarWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 3] = [
+    pub const ALL: [Permission; 7] = [
         Permission::EventRead,
         Permission::EventWrite,
         Permission::EventScheduleRead,
+        Permission::AclRead,
+        Permission::AclWrite,
+        Permission::CalendarRead,
+        Permission::CalendarWrite,
     ];
 
     pub fn name(self) -> &'static str {
@@ -105,6 +112,10 @@ impl Permission {
             Permission::EventRead => "Calendar.Event.Read",
             Permission::EventWrite => "Calendar.Event.Write",
             Permission::EventScheduleRead => "Calendar.EventSchedule.Read",
+            Permission::AclRead => "Calendar.Acl.Read",
+            Permission::AclWrite => "Calendar.Acl.Write",
+            Permission::CalendarRead => "Calendar.Calendar.Read",
+            Permission::CalendarWrite => "Calendar.Calendar.Write",
         }
     }
 
@@ -112,24 +123,16 @@ impl Permission {
         Permission::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// Whether holding `self` allows an operation that needs `needed`:
-    /// write permission on events also grants reading them.
+    /// Whether holding `self` allows an operation that needs `needed`: a
+    /// write permission also grants the reads of the same things.
     pub fn grants(self, needed: Permission) -> bool {
-        self == needed || (self == Permission::EventWrite && needed == Permission::EventRead)
+        use Permission::*;
+        self == needed
+            || matches!(
+                (self, needed),
+                (EventWrite, EventRead) | (AclWrite, AclRead) | (CalendarWrite, CalendarRead)
+            )
     }
-}
-
-/// Only the user's primary calendar exists.
-pub fn check_calendar_id(calendar_id: &str) -> ApiResult<()> {
-    if calendar_id.trim().is_empty() {
-        return Err(ApiError::invalid_parameter("CalendarId cannot be blank"));
-    }
-    if calendar_id != "primary" {
-        return Err(ApiError::item_not_found(
-            "The specified calendar cannot be found; the only calendar is primary.",
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

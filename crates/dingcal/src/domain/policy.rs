@@ -75,6 +75,16 @@ pub fn drops_exceptions(before: &Event, after: &Event) -> bool {
     before.when != after.when || before.recurrence != after.recurrence
 }
 
+/// TransferEvent hands an event to another user, not to its organizer.
+pub fn check_transfer(organizer: &UnionId, to: &UnionId) -> ApiResult<()> {
+    if organizer == to {
+        return Err(ApiError::invalid_parameter(
+            "newOrganizerId is already the organizer of the event",
+        ));
+    }
+    Ok(())
+}
+
 /// The organizer stays on their event.
 pub fn check_removal(organizer: &UnionId, ids: &[UnionId]) -> ApiResult<()> {
     if ids.contains(organizer) {

@@ -11,6 +11,7 @@ use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use crate::domain::attendee::parse_ids;
+use crate::domain::calendar::Privilege;
 use crate::domain::limits::{LIST_ATTENDEES_DEFAULT, LIST_ATTENDEES_MAX, page_size};
 use crate::error::{ApiError, ApiResult};
 use crate::store::decode_position;
@@ -19,9 +20,9 @@ use crate::wire::event::{
     AddAttendeeRequest, AttendeeListBody, ListAttendeesQuery, RemoveAttendeeRequest,
 };
 
-pub(super) const ATTENDEES: &str =
+const ATTENDEES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees";
-pub(super) const BATCH_REMOVE: &str =
+const BATCH_REMOVE: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/attendees/batchRemove";
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -37,7 +38,8 @@ async fn add_attendees(
     client_token: ClientToken,
     Json(body): Json<Option<AddAttendeeRequest>>,
 ) -> ApiResult<()> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let list = body
         .and_then(|b| b.attendees_to_add)
@@ -58,7 +60,8 @@ async fn remove_attendees(
     client_token: ClientToken,
     Json(body): Json<Option<RemoveAttendeeRequest>>,
 ) -> ApiResult<()> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let list = body
         .and_then(|b| b.attendees_to_remove)
@@ -76,7 +79,8 @@ async fn list_attendees(
     path: CalendarPath,
     Query(query): Query<ListAttendeesQuery>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Reader).await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let limit = page_size(
         "maxResults",

@@ -14,7 +14,8 @@ use super::AppState;
 use super::access::Caller;
 use super::extract::{CalendarPath, ClientToken};
 use crate::directory::Grant;
-use crate::domain::{Permission, UnionId, check_calendar_id, time};
+use crate::domain::calendar::{CalendarRef, Privilege};
+use crate::domain::{Permission, UnionId, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IdempotencyKey, WriteMeta};
 
@@ -75,6 +76,8 @@ pub trait Scope {
 pub struct Read;
 pub struct Write;
 pub struct ScheduleRead;
+pub struct AclRead;
+pub struct AclWrite;
 
 impl Scope for Read {
     const NEEDED: Permission = Permission::EventRead;
@@ -84,6 +87,12 @@ impl Scope for Write {
 }
 impl Scope for ScheduleRead {
     const NEEDED: Permission = Permission::EventScheduleRead;
+}
+impl Scope for AclRead {
+    const NEEDED: Permission = Permission::AclRead;
+}
+impl Scope for AclWrite {
+    const NEEDED: Permission = Permission::AclWrite;
 }
 
 /// The checked access token of a request, holding the permission `P` names.
@@ -118,19 +127,72 @@ impl<P: Scope + Send> FromRequestParts<Arc<AppState>> for Access<P> {
     }
 }
 
+/// The calendar a request acts on, as the caller may use it.
+#[derive(Debug, Clone)]
+pub struct CalendarAccess {
+    /// Whose calendar it is: reads and writes act as this user.
+    pub owner: UnionId,
+    pub privilege: Privilege,
+}
+
 impl<P> Access<P> {
-    /// The user whose primary calendar the path names, within the token's org.
-    pub fn calendar_owner(&self, state: &AppState, path: &CalendarPath) -> ApiResult<UnionId> {
-        check_calendar_id(&path.calendar_id)?;
-        self.path_user(state, &path.user_id)
+    /// The calendar a path names, if the caller may use it at `needed`.
+    /// An app acts as the path's user; a user's token as its user. Either
+    /// uses its own calendar as `owner`, and another user's (named by that
+    /// user's path and `primary`, or by the id ListCalendars gives it) at
+    /// what an access rule grants; anything else is refused alike, whether
+    /// that user exists or not.
+    pub async fn calendar(
+        &self,
+        state: &AppState,
+        path: &CalendarPath,
+        needed: Privilege,
+    ) -> ApiResult<CalendarAccess> {
+        let calendar = CalendarRef::parse(&path.calendar_id)?;
+        let corp_id = &self.grant.corp_id;
+        let (acting, owner) = match &self.grant.user {
+            None => {
+                let acting = self.path_user(state, &path.user_id)?;
+                let owner = match calendar {
+                    CalendarRef::Primary => acting.clone(),
+                    CalendarRef::Of(owner) => state
+                        .directory
+                        .member(corp_id, owner.as_str())
+                        .map_err(|_| ApiError::calendar_not_found())?,
+                };
+                (acting, owner)
+            }
+            Some(me) => {
+                let owner = match calendar {
+                    CalendarRef::Primary if path.user_id == "me" => me.clone(),
+                    CalendarRef::Primary => UnionId(path.user_id.clone()),
+                    CalendarRef::Of(owner) => owner,
+                };
+                (me.clone(), owner)
+            }
+        };
+        let privilege = if acting == owner {
+            Privilege::Owner
+        } else {
+            state
+                .store
+                .privilege(corp_id.clone(), owner.clone(), acting)
+                .await?
+                .ok_or_else(ApiError::not_own_calendar)?
+        };
+        Ok(CalendarAccess {
+            owner,
+            privilege: privilege.require(needed)?,
+        })
     }
 
     /// The user a path's `{userId}` names. An app's token reaches every
-    /// user of its org; a user's token only its own user, also named `me`
-    /// (CONTRACT.md), and is refused any other, whether that user exists
-    /// or not.
+    /// user of its org, but has no `me`; a user's token only its own user,
+    /// also named `me` (CONTRACT.md), and is refused any other, whether
+    /// that user exists or not.
     pub fn path_user(&self, state: &AppState, user_id: &str) -> ApiResult<UnionId> {
         match &self.grant.user {
+            None if user_id == "me" => Err(ApiError::user_token_required()),
             None => state.directory.member(&self.grant.corp_id, user_id),
             Some(me) if user_id == "me" || user_id == me.as_str() => Ok(me.clone()),
             Some(_) => Err(ApiError::not_own_calendar()),

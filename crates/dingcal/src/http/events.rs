@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use super::AppState;
 use super::answer::RawJson;
-use super::auth::{Access, Read, Write};
+use super::auth::{Access, CalendarAccess, Read, Write};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use super::query::listing;
 use crate::domain::EventId;
 use crate::domain::UnionId;
+use crate::domain::calendar::{Privilege, visible_part};
 use crate::domain::event::EventView;
 use crate::domain::limits::{GET_EVENT_MAX_ATTENDEES, GET_EVENT_MAX_ATTENDEES_DEFAULT, page_size};
 use crate::error::{ApiError, ApiResult};
@@ -21,13 +22,15 @@ use crate::wire::convert::event_changes;
 use crate::wire::event::{DeleteEventQuery, EventInput, GetEventQuery, ListEventsQuery};
 use crate::wire::render;
 
-pub(super) const EVENTS: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events";
-pub(super) const EVENT: &str =
-    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}";
+const EVENTS: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events";
+const EVENT: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}";
+/// CreateEventByMe: CreateEvent as the user of a user token.
+const EVENTS_BY_ME: &str = "/v1.0/calendar/me/calendars/{calendarId}/events";
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(EVENTS, get(list_events).post(create_event))
+        .route(EVENTS_BY_ME, post(create_event))
         .route(EVENT, get(get_event).put(patch_event).delete(delete_event))
 }
 
@@ -50,8 +53,14 @@ async fn create_event(
     client_token: ClientToken,
     Json(body): Json<Option<EventInput>>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let caller = calendar.owner.clone();
     let mut changes = event_changes(event_input(body)?)?;
+    if let Some(list) = &mut changes.categories {
+        state
+            .directory
+            .name_categories(&access.grant.corp_id, list)?;
+    }
     let invitees = changes.attendees.take().unwrap_or_default();
     state
         .directory
@@ -69,7 +78,8 @@ async fn patch_event(
     client_token: ClientToken,
     Json(body): Json<Option<EventInput>>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let input = event_input(body)?;
     match input.id.as_deref() {
@@ -90,7 +100,12 @@ async fn patch_event(
         }
         Some(_) => {}
     }
-    let changes = event_changes(input)?;
+    let mut changes = event_changes(input)?;
+    if let Some(list) = &mut changes.categories {
+        state
+            .directory
+            .name_categories(&access.grant.corp_id, list)?;
+    }
     if let Some(list) = &changes.attendees {
         state
             .directory
@@ -107,7 +122,10 @@ async fn get_event(
     path: CalendarPath,
     Query(query): Query<GetEventQuery>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access
+        .calendar(&state, &path, Privilege::TitleReader)
+        .await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let max_attendees = page_size(
         "maxAttendees",
@@ -124,6 +142,7 @@ async fn get_event(
             max_attendees,
         )
         .await?;
+    let view = visible_part(view, calendar.privilege);
     Ok(RawJson(state.render.event(&view, &caller, false)?))
 }
 
@@ -133,7 +152,10 @@ async fn list_events(
     path: CalendarPath,
     Query(query): Query<ListEventsQuery>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access
+        .calendar(&state, &path, Privilege::TitleReader)
+        .await?;
+    let caller = calendar.owner.clone();
     let corp_id = access.grant.corp_id.clone();
     // A sync is asked by its syncToken, and continued by the nextToken of
     // its pages, which carries where it started.
@@ -164,7 +186,7 @@ async fn list_events(
             .store
             .list_changes(corp_id, caller.clone(), changes)
             .await?;
-        return listed_body(&state, page, &caller);
+        return listed_body(&state, page, &calendar);
     }
     let list = listing(
         query.time_min.as_deref(),
@@ -178,7 +200,7 @@ async fn list_events(
             .store
             .list_instances(corp_id, caller.clone(), EventId(series), list)
             .await?;
-        return list_body(&state, page, &caller);
+        return list_body(&state, page, &calendar);
     }
     let list = ListEvents {
         show_deleted: query.show_deleted.unwrap_or(false),
@@ -188,18 +210,28 @@ async fn list_events(
         .store
         .list_events(corp_id, caller.clone(), list)
         .await?;
-    listed_body(&state, page, &caller)
+    listed_body(&state, page, &calendar)
 }
 
-/// A page of a calendar listing or sync, cancelled events marked so.
-fn listed_body(state: &AppState, page: Page<Listed>, caller: &UnionId) -> ApiResult<RawJson> {
-    let listed = page.items.iter().map(|l| render::Listed {
-        view: &l.view,
-        cancelled: l.cancelled,
+/// A page of a calendar listing or sync, cancelled events marked so, each
+/// as far as the caller's privilege shows it.
+fn listed_body(
+    state: &AppState,
+    page: Page<Listed>,
+    calendar: &CalendarAccess,
+) -> ApiResult<RawJson> {
+    let shown: Vec<_> = page
+        .items
+        .into_iter()
+        .map(|l| (visible_part(l.view, calendar.privilege), l.cancelled))
+        .collect();
+    let listed = shown.iter().map(|(view, cancelled)| render::Listed {
+        view,
+        cancelled: *cancelled,
     });
     let body = state.render.event_list(
         listed,
-        caller,
+        &calendar.owner,
         page.next.as_deref(),
         page.sync_token.as_deref(),
     )?;
@@ -214,22 +246,33 @@ async fn delete_event(
     // dingcal sends no notifications; the flag is accepted and checked.
     Query(_query): Query<DeleteEventQuery>,
 ) -> ApiResult<()> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let meta = access.write_meta(caller, client_token);
     state.store.delete_event(meta, event_id).await?;
     Ok(())
 }
 
-/// A page of events or occurrences, none cancelled.
-pub fn list_body(state: &AppState, page: Page<EventView>, caller: &UnionId) -> ApiResult<RawJson> {
-    let listed = page.items.iter().map(|view| render::Listed {
+/// A page of events or occurrences, none cancelled, each as far as the
+/// caller's privilege shows it.
+pub fn list_body(
+    state: &AppState,
+    page: Page<EventView>,
+    calendar: &CalendarAccess,
+) -> ApiResult<RawJson> {
+    let shown: Vec<_> = page
+        .items
+        .into_iter()
+        .map(|view| visible_part(view, calendar.privilege))
+        .collect();
+    let listed = shown.iter().map(|view| render::Listed {
         view,
         cancelled: false,
     });
     let body = state.render.event_list(
         listed,
-        caller,
+        &calendar.owner,
         page.next.as_deref(),
         page.sync_token.as_deref(),
     )?;

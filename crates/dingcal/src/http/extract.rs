@@ -59,16 +59,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// `/users/{userId}/calendars/{calendarId}[/events/{eventId}]`, decoded.
-/// Whose calendar it is depends on the access token, so handlers resolve it
-/// with [`super::auth::calendar_owner`].
+/// `/users/{userId}/calendars/{calendarId}[/events/{eventId}]` (and the
+/// `/me/calendars/...` paths, whose user is `me`), decoded. Whose calendar
+/// it is depends on the access token, so handlers resolve it with
+/// [`super::auth::Access::calendar`].
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CalendarPath {
+    #[serde(default = "me")]
     pub user_id: String,
     pub calendar_id: String,
     #[serde(default)]
     pub event_id: Option<String>,
+    #[serde(default)]
+    pub acl_id: Option<String>,
+}
+
+fn me() -> String {
+    "me".to_string()
 }
 
 impl CalendarPath {

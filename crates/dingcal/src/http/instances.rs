@@ -14,22 +14,25 @@ use super::events::list_body;
 use super::extract::{CalendarPath, Query};
 use super::query::{listing, window_listing};
 use crate::domain::EventId;
+use crate::domain::calendar::Privilege;
 use crate::domain::series::InstanceId;
 use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
 use crate::wire::event::{EventsInstancesQuery, WindowQuery};
 
-pub(super) const INSTANCES: &str =
+const INSTANCES: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/instances";
-pub(super) const SERIES_INSTANCES: &str =
-    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/instances";
-pub(super) const VIEW: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/eventsview";
+const SERIES_INSTANCES: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/instances";
+const VIEW: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/eventsview";
+/// ListEventsViewByMe: ListEventsView as the user of a user token.
+const VIEW_BY_ME: &str = "/v1.0/calendar/me/calendars/{calendarId}/eventsview";
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(INSTANCES, get(list_instances))
         .route(SERIES_INSTANCES, get(list_events_instances))
         .route(VIEW, get(list_events_view))
+        .route(VIEW_BY_ME, get(list_events_view))
 }
 
 async fn list_instances(
@@ -38,7 +41,10 @@ async fn list_instances(
     path: CalendarPath,
     Query(query): Query<WindowQuery>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access
+        .calendar(&state, &path, Privilege::TitleReader)
+        .await?;
+    let caller = calendar.owner.clone();
     let series = path.event_id()?;
     let page = state
         .store
@@ -49,7 +55,7 @@ async fn list_instances(
             window_listing(&query)?,
         )
         .await?;
-    list_body(&state, page, &caller)
+    list_body(&state, page, &calendar)
 }
 
 /// The occurrences of `seriesMasterId` from `startRecurrenceId` (an
@@ -60,7 +66,10 @@ async fn list_events_instances(
     path: CalendarPath,
     Query(query): Query<EventsInstancesQuery>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access
+        .calendar(&state, &path, Privilege::TitleReader)
+        .await?;
+    let caller = calendar.owner.clone();
     let series = query
         .series_master_id
         .filter(|s| !s.trim().is_empty())
@@ -86,7 +95,7 @@ async fn list_events_instances(
         .store
         .list_instances(access.grant.corp_id.clone(), caller.clone(), series, list)
         .await?;
-    list_body(&state, page, &caller)
+    list_body(&state, page, &calendar)
 }
 
 async fn list_events_view(
@@ -95,7 +104,10 @@ async fn list_events_view(
     path: CalendarPath,
     Query(query): Query<WindowQuery>,
 ) -> ApiResult<RawJson> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access
+        .calendar(&state, &path, Privilege::FreeBusyReader)
+        .await?;
+    let caller = calendar.owner.clone();
     let page = state
         .store
         .list_view(
@@ -104,5 +116,5 @@ async fn list_events_view(
             window_listing(&query)?,
         )
         .await?;
-    list_body(&state, page, &caller)
+    list_body(&state, page, &calendar)
 }

@@ -6,12 +6,14 @@ mod access;
 mod answer;
 mod attendees;
 mod auth;
+mod calendars;
 pub mod error;
 mod events;
 pub mod extract;
 mod instances;
 mod oauth;
 mod operations;
+mod organizer;
 mod query;
 mod respond;
 mod schedule;
@@ -73,9 +75,11 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_page))
         .merge(oauth::router())
+        .merge(calendars::router())
         .merge(events::router())
         .merge(attendees::router())
         .merge(respond::router())
+        .merge(organizer::router())
         .merge(instances::router())
         .merge(schedule::router())
         .fallback(error::no_route)

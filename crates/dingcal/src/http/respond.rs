@@ -10,10 +10,11 @@ use super::AppState;
 use super::auth::{Access, Write};
 use super::extract::{CalendarPath, ClientToken, Json};
 use crate::domain::attendee::ResponseStatus;
+use crate::domain::calendar::Privilege;
 use crate::error::ApiResult;
 use crate::wire::event::RespondEventRequest;
 
-pub(super) const RESPOND: &str =
+const RESPOND: &str =
     "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/respond";
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -27,7 +28,8 @@ async fn respond_event(
     client_token: ClientToken,
     Json(body): Json<Option<RespondEventRequest>>,
 ) -> ApiResult<()> {
-    let caller = access.calendar_owner(&state, &path)?;
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
     let status = ResponseStatus::parse(body.and_then(|b| b.response_status).as_deref())?;
     let meta = access.write_meta(caller, client_token);

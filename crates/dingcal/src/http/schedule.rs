@@ -16,8 +16,8 @@ use crate::domain::time::Window;
 use crate::error::{ApiError, ApiResult};
 use crate::wire::schedule::ScheduleRequest;
 
-pub(super) const BY_USER: &str = "/v1.0/calendar/users/{userId}/querySchedule";
-pub(super) const BY_ME: &str = "/v1.0/calendar/me/schedules/query";
+const BY_USER: &str = "/v1.0/calendar/users/{userId}/querySchedule";
+const BY_ME: &str = "/v1.0/calendar/me/schedules/query";
 
 pub fn router() -> Router<Arc<AppState>> {
     Router::new()

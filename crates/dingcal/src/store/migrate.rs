@@ -9,12 +9,16 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_covering.sql"),
     include_str!("../../migrations/sqlite/0005_redirect_uris.sql"),
     include_str!("../../migrations/sqlite/0006_hashed_secrets.sql"),
+    include_str!("../../migrations/sqlite/0007_acls.sql"),
+    include_str!("../../migrations/sqlite/0008_rooms_categories.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_redirect_uris.sql"),
     include_str!("../../migrations/postgres/0003_hashed_secrets.sql"),
+    include_str!("../../migrations/postgres/0004_acls.sql"),
+    include_str!("../../migrations/postgres/0005_rooms_categories.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

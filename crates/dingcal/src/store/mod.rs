@@ -25,6 +25,7 @@ pub use url::DbUrl;
 
 use crate::directory::DirectoryFile;
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
+use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
@@ -201,6 +202,14 @@ pub trait EventWrites: Send + Sync {
         event_id: EventId,
         ids: Vec<UnionId>,
     ) -> ApiResult<Outcome>;
+    /// Hands the event to `to`; the old organizer leaves it if `exit`.
+    async fn transfer_event(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        to: UnionId,
+        exit: bool,
+    ) -> ApiResult<Outcome>;
 }
 
 /// A user's calendar as they see it.
@@ -268,10 +277,56 @@ pub trait ScheduleReads: Send + Sync {
     ) -> ApiResult<Vec<Vec<Busy>>>;
 }
 
-/// Everything the server keeps.
-pub trait Store: DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads {}
+/// An access rule: `grantee` may use `owner`'s calendar at `privilege`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acl {
+    pub acl_id: String,
+    pub owner: UnionId,
+    pub grantee: UnionId,
+    pub privilege: Privilege,
+    /// Whether the grantee is to be told (kept for the outbox).
+    pub send_msg: bool,
+}
 
-impl<T: DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads> Store for T {}
+/// Calendars shared through access rules.
+#[async_trait]
+pub trait AclStore: Send + Sync {
+    /// Shares `acl.owner`'s calendar with `acl.grantee`. A second rule for
+    /// the same grantee replaces the first and keeps its id; a calendar
+    /// has at most `SHARES_PER_CALENDAR` (`shareExceedLimit`).
+    async fn create_acl(&self, meta: WriteMeta, acl: Acl) -> ApiResult<Acl>;
+    /// The rules of `owner`'s calendar, oldest first.
+    async fn list_acls(&self, corp_id: CorpId, owner: UnionId) -> ApiResult<Vec<Acl>>;
+    /// Takes a rule back at once; whether there was one by that id.
+    async fn delete_acl(&self, meta: WriteMeta, owner: UnionId, acl_id: String) -> ApiResult<bool>;
+    /// What `grantee` was granted on `owner`'s calendar, if anything.
+    async fn privilege(
+        &self,
+        corp_id: CorpId,
+        owner: UnionId,
+        grantee: UnionId,
+    ) -> ApiResult<Option<Privilege>>;
+    /// The calendars shared with `grantee`: each owner, and the privilege.
+    async fn shared_with(
+        &self,
+        corp_id: CorpId,
+        grantee: UnionId,
+    ) -> ApiResult<Vec<(UnionId, Privilege)>>;
+    /// A tag of `owner`'s calendar that changes whenever its events (as
+    /// the owner sees them) or its sharing change: its eTag.
+    async fn calendar_tag(&self, corp_id: CorpId, owner: UnionId) -> ApiResult<String>;
+}
+
+/// Everything the server keeps.
+pub trait Store:
+    DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads + AclStore
+{
+}
+
+impl<T> Store for T where
+    T: DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads + AclStore
+{
+}
 
 /// Opens the store a URL names, creating and migrating it.
 pub async fn open(url: &DbUrl) -> Result<Arc<dyn Store>, String> {

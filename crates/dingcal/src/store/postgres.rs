@@ -450,6 +450,16 @@ impl Db for PgConn {
         Ok(())
     }
 
+    async fn lock_name(&self, name: &str) -> ApiResult<()> {
+        self.query(
+            sql!("SELECT pg_advisory_xact_lock(hashtextextended($1, 1))"),
+            params![name],
+            |_| Ok(()),
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn claim(&self, key: &IdempotencyKey) -> ApiResult<()> {
         let name = format!("{}\n{}", key.app_key, key.token);
         let held = self

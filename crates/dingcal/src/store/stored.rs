@@ -146,8 +146,15 @@ struct EventV1 {
     card_instances: Vec<CardInstanceV1>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     event_config: Option<EventConfigV1>,
+    /// Added within version 1: an event without it was never cancelled.
+    #[serde(default, skip_serializing_if = "is_false")]
+    cancelled: bool,
     created: Timestamp,
     updated: Timestamp,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// Version 1 named the tag `kind` and left `time_zone` in snake case.
@@ -445,6 +452,7 @@ impl From<&Event> for EventV1 {
                 allow_attendee_add_participants: c.allow_attendee_add_participants,
                 allow_attendee_create_comment: c.allow_attendee_create_comment,
             }),
+            cancelled: e.cancelled,
             created: e.created,
             updated: e.updated,
         }
@@ -531,6 +539,7 @@ impl EventV1 {
                 allow_attendee_create_comment: c.allow_attendee_create_comment,
             }),
             created: self.created,
+            cancelled: self.cancelled,
             updated: self.updated,
         })
     }

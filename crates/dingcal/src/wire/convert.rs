@@ -121,6 +121,7 @@ pub fn event_changes(input: EventInput) -> ApiResult<EventChanges> {
             allow_attendee_create_comment: c.allow_attendee_create_comment,
         }),
         attendees,
+        cancelled: None,
     })
 }
 

@@ -334,3 +334,26 @@ pub struct EventsInstancesQuery {
     pub max_results: Option<i64>,
     pub max_attendees: Option<i64>,
 }
+
+/// CancelEvent's query.
+#[derive(Debug, Deserialize)]
+pub struct CancelEventQuery {
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferEventRequest {
+    pub new_organizer_id: Option<String>,
+    pub is_exit_calendar: Option<bool>,
+    /// Whether the new organizer is told in a one-to-one chat (dingcal
+    /// sends no messages).
+    #[serde(rename = "needNotifyViaO2O")]
+    pub need_notify_via_o2o: Option<bool>,
+}
+
+/// `{"result": true}`: what many writes answer.
+#[derive(Debug, Serialize)]
+pub struct ResultBody {
+    pub result: bool,
+}

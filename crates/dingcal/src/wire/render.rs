@@ -179,7 +179,11 @@ impl Renderer {
                 .series
                 .as_ref()
                 .map(|(_, origin)| origin_time(*origin, &e.when)),
-            status: if cancelled { "cancelled" } else { "confirmed" },
+            status: if cancelled || e.cancelled {
+                "cancelled"
+            } else {
+                "confirmed"
+            },
         }
     }
 }

@@ -88,7 +88,8 @@ name = "Acme"
 [[orgs.apps]]
 app_key = "acme-full"
 app_secret = "full-secret"
-permissions = ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read"]
+permissions = ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read",
+               "Calendar.Acl.Read", "Calendar.Acl.Write"]
 redirect_uris = ["http://app.example/cb", "http://a.example"]
 
 [[orgs.apps]]
@@ -100,6 +101,24 @@ permissions = ["Calendar.Event.Read"]
 app_key = "acme-none"
 app_secret = "none-secret"
 permissions = []
+
+[[orgs.rooms]]
+room_id = "room-aurora"
+name = "Aurora"
+capacity = 8
+
+[[orgs.rooms]]
+room_id = "room-borealis"
+name = "Borealis"
+needs_approval = true
+
+[[orgs.categories]]
+category_id = "c1"
+name = "Work"
+
+[[orgs.categories]]
+category_id = "c2"
+name = "Home"
 "#,
     );
     for (id, name) in [
@@ -134,6 +153,14 @@ name = "Eve"
 app_key = "other-app"
 app_secret = "other-secret"
 permissions = ["Calendar.Event.Read", "Calendar.Event.Write"]
+
+[[orgs.rooms]]
+room_id = "room-other"
+name = "Elsewhere"
+
+[[orgs.categories]]
+category_id = "c9"
+name = "Other work"
 "#,
     );
     toml
@@ -273,6 +300,14 @@ impl<'a> Api<'a> {
     pub async fn new(server: &'a TestServer) -> Api<'a> {
         Api {
             token: server.token("acme-full").await,
+            server,
+        }
+    }
+
+    /// A client acting with `user`'s user token (signed in for acme-full).
+    pub async fn as_user(server: &'a TestServer, user: &str) -> Api<'a> {
+        Api {
+            token: sign_in(server, user).await.0,
             server,
         }
     }
@@ -428,4 +463,57 @@ pub async fn join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) 
     out.into_iter()
         .map(|o| o.expect("every future finished"))
         .collect()
+}
+
+/// Signs `user` in for acme-full through the stand-in login page and
+/// exchanges the code: (access token, refresh token).
+pub async fn sign_in(s: &TestServer, user: &str) -> (String, String) {
+    let code = auth_code(s, user).await;
+    let body = json!({"clientId": "acme-full", "clientSecret": "full-secret", "code": code, "grantType": "authorization_code"});
+    let (status, token) = s
+        .send(
+            Method::POST,
+            "/v1.0/oauth2/userAccessToken",
+            None,
+            Some(body),
+            &[],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{token}");
+    assert_eq!(token["expireIn"], 7200);
+    assert_eq!(token["corpId"], "ding-acme");
+    (
+        token["accessToken"].as_str().unwrap().into(),
+        token["refreshToken"].as_str().unwrap().into(),
+    )
+}
+
+pub async fn auth_code(s: &TestServer, user: &str) -> String {
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = no_redirects
+        .get(format!(
+            "{}/oauth2/auth?client_id=acme-full&response_type=code&redirect_uri=http%3A%2F%2Fapp.example%2Fcb&state=s%201&login_hint={user}",
+            s.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 302);
+    let location = resp.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("http://app.example/cb?authCode="),
+        "{location}"
+    );
+    assert!(location.ends_with("&state=s%201"), "{location}");
+    location
+        .split("authCode=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string()
 }

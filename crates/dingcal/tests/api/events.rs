@@ -339,7 +339,7 @@ async fn optional_fields_are_stored_and_returned() {
         "richTextDescription": {"text": "<b>hi</b>"},
         "uiConfigs": [{"uiName": "updateEventButton", "uiStatus": "hide"}],
         "extra": {"noPushNotification": "true"},
-        "categories": [{"categoryId": "c1", "displayName": "Work"}],
+        "categories": [{"categoryId": "c1", "displayName": "Work"}], // c1 is Work in the directory
         "freeBusyStatus": "free",
         "recurrence": {"pattern": {"type": "weekly", "daysOfWeek": "monday,wednesday", "interval": 2, "firstDayOfWeek": "monday"},
                        "range": {"type": "numbered", "numberOfOccurrences": 10}},

@@ -3,12 +3,14 @@
 
 mod attendees;
 mod auth;
+mod calendars;
 mod common;
 mod crash;
 mod events;
 mod hardening;
 mod idempotency;
 mod multinode;
+mod organizer;
 mod patch;
 #[path = "../support/postgres.rs"]
 mod postgres;

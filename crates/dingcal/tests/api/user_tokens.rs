@@ -3,59 +3,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-/// Signs `user` in for acme-full through the stand-in login page and
-/// exchanges the code: (access token, refresh token).
-async fn sign_in(s: &TestServer, user: &str) -> (String, String) {
-    let code = auth_code(s, user).await;
-    let body = json!({"clientId": "acme-full", "clientSecret": "full-secret", "code": code, "grantType": "authorization_code"});
-    let (status, token) = s
-        .send(
-            Method::POST,
-            "/v1.0/oauth2/userAccessToken",
-            None,
-            Some(body),
-            &[],
-        )
-        .await;
-    assert_eq!(status.as_u16(), 200, "{token}");
-    assert_eq!(token["expireIn"], 7200);
-    assert_eq!(token["corpId"], "ding-acme");
-    (
-        token["accessToken"].as_str().unwrap().into(),
-        token["refreshToken"].as_str().unwrap().into(),
-    )
-}
-
-async fn auth_code(s: &TestServer, user: &str) -> String {
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let resp = no_redirects
-        .get(format!(
-            "{}/oauth2/auth?client_id=acme-full&response_type=code&redirect_uri=http%3A%2F%2Fapp.example%2Fcb&state=s%201&login_hint={user}",
-            s.base
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 302);
-    let location = resp.headers()["location"].to_str().unwrap().to_string();
-    assert!(
-        location.starts_with("http://app.example/cb?authCode="),
-        "{location}"
-    );
-    assert!(location.ends_with("&state=s%201"), "{location}");
-    location
-        .split("authCode=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_user_token_is_had_for_a_code_once_and_renewed_by_its_refresh_token() {
     let s = TestServer::start().await;

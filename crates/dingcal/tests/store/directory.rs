@@ -45,6 +45,8 @@ fn small_org(corp_id: &str, name: &str, user: &str) -> DirectoryFile {
                 email: None,
             }],
             apps: Vec::new(),
+            rooms: Vec::new(),
+            categories: Vec::new(),
         }],
     }
 }

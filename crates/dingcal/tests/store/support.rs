@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dingcal::directory::{App, DirectoryFile, Org, User};
+use dingcal::directory::{App, DirectoryFile, EventCategory, Org, Room, User};
 use dingcal::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use dingcal::domain::event::{EventChanges, EventView};
 use dingcal::domain::time::{TimeSpec, Window};
@@ -186,6 +186,30 @@ pub fn directory() -> DirectoryFile {
                     ),
                     app(SECOND_APP, &["Calendar.Event.Read"]),
                 ],
+                rooms: vec![
+                    Room {
+                        room_id: "room-one".into(),
+                        name: "One".into(),
+                        capacity: Some(6),
+                        needs_approval: false,
+                    },
+                    Room {
+                        room_id: "room-two".into(),
+                        name: "Two".into(),
+                        capacity: None,
+                        needs_approval: true,
+                    },
+                ],
+                categories: vec![
+                    EventCategory {
+                        category_id: "review".into(),
+                        name: "Review".into(),
+                    },
+                    EventCategory {
+                        category_id: "interview".into(),
+                        name: "Interview".into(),
+                    },
+                ],
             },
             Org {
                 corp_id: OTHER_ORG.into(),
@@ -197,6 +221,8 @@ pub fn directory() -> DirectoryFile {
                     email: None,
                 }],
                 apps: Vec::new(),
+                rooms: Vec::new(),
+                categories: Vec::new(),
             },
         ],
     }

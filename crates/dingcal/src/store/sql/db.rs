@@ -143,6 +143,10 @@ pub trait Db: Sync {
     /// Holds the event (if it exists) against other writers until this
     /// transaction ends, so that a read-modify-write of it loses nothing.
     fn lock_event(&self, id: &EventId) -> impl Future<Output = ApiResult<()>> + Send;
+    /// Holds `name` against other writers until this transaction ends: for
+    /// a read-then-write over rows that may not exist yet (a calendar's
+    /// access rules, a room's bookings).
+    fn lock_name(&self, name: &str) -> impl Future<Output = ApiResult<()>> + Send;
     /// Refuses an x-client-token that another transaction is applying
     /// right now, and holds it against others until this one ends.
     fn claim(&self, key: &IdempotencyKey) -> impl Future<Output = ApiResult<()>> + Send;

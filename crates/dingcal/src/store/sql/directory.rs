@@ -1,7 +1,7 @@
 //! The directory as rows: organisations, their users and their apps.
 
 use super::db::{Db, params, sql};
-use crate::directory::{App, DirectoryFile, Org, User};
+use crate::directory::{App, DirectoryFile, EventCategory, Org, Room, User};
 use crate::domain::secret;
 use crate::error::ApiResult;
 
@@ -43,6 +43,37 @@ pub async fn save(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
                     serde_json::to_string(&a.permissions)?,
                     serde_json::to_string(&a.redirect_uris)?
                 ],
+            )
+            .await?;
+        }
+        for r in &org.rooms {
+            conn.execute(
+                sql!(
+                    "INSERT INTO rooms (room_id, corp_id, name, capacity, needs_approval)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (room_id) DO UPDATE SET corp_id = excluded.corp_id,
+                       name = excluded.name, capacity = excluded.capacity,
+                       needs_approval = excluded.needs_approval"
+                ),
+                params![
+                    r.room_id,
+                    org.corp_id,
+                    r.name,
+                    r.capacity.map(i64::from),
+                    r.needs_approval
+                ],
+            )
+            .await?;
+        }
+        for (position, c) in org.categories.iter().enumerate() {
+            conn.execute(
+                sql!(
+                    "INSERT INTO categories (corp_id, category_id, name, position)
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (corp_id, category_id) DO UPDATE SET name = excluded.name,
+                       position = excluded.position"
+                ),
+                params![org.corp_id, c.category_id, c.name, position as i64],
             )
             .await?;
         }
@@ -108,6 +139,8 @@ pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
                     name: r.get("name")?,
                     users: Vec::new(),
                     apps: Vec::new(),
+                    rooms: Vec::new(),
+                    categories: Vec::new(),
                 })
             },
         )
@@ -142,6 +175,42 @@ pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
                         app_secret: r.get("app_secret")?,
                         permissions: serde_json::from_str(&r.get::<String>("permissions")?)?,
                         redirect_uris: serde_json::from_str(&r.get::<String>("redirect_uris")?)?,
+                    })
+                },
+            )
+            .await?;
+    }
+    for org in &mut orgs {
+        org.rooms = conn
+            .query(
+                sql!(
+                    "SELECT room_id, name, capacity, needs_approval FROM rooms
+                     WHERE corp_id = $1 ORDER BY room_id"
+                ),
+                params![org.corp_id],
+                |r| {
+                    Ok(Room {
+                        room_id: r.get("room_id")?,
+                        name: r.get("name")?,
+                        capacity: r
+                            .get::<Option<i64>>("capacity")?
+                            .and_then(|c| u32::try_from(c).ok()),
+                        needs_approval: r.get("needs_approval")?,
+                    })
+                },
+            )
+            .await?;
+        org.categories = conn
+            .query(
+                sql!(
+                    "SELECT category_id, name FROM categories
+                     WHERE corp_id = $1 ORDER BY position, category_id"
+                ),
+                params![org.corp_id],
+                |r| {
+                    Ok(EventCategory {
+                        category_id: r.get("category_id")?,
+                        name: r.get("name")?,
                     })
                 },
             )

@@ -2,6 +2,7 @@
 //! statements it runs in one unit of work of whichever backend. One module
 //! per concern; this one maps the store's traits onto them.
 
+mod acls;
 mod auth;
 mod batch;
 mod cache;
@@ -275,6 +276,19 @@ impl<B: Backend> EventWrites for SqlStore<B> {
     ) -> ApiResult<Outcome> {
         self.write_once(meta, move |conn, meta| {
             Box::pin(async move { writes::remove_attendees(conn, meta, &event_id, ids).await })
+        })
+        .await
+    }
+
+    async fn transfer_event(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        to: UnionId,
+        exit: bool,
+    ) -> ApiResult<Outcome> {
+        self.write_once(meta, move |conn, meta| {
+            Box::pin(async move { writes::transfer_event(conn, meta, &event_id, &to, exit).await })
         })
         .await
     }

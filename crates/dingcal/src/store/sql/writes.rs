@@ -283,6 +283,60 @@ pub async fn remove_attendees(
     Ok(Outcome::Done)
 }
 
+/// TransferEvent: the organizer hands the event (a whole series) to `to`,
+/// who joins it if not on it and accepts it; the old organizer stays on it
+/// as an attendee who accepted, or leaves it (`exit`).
+pub async fn transfer_event(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    event_id: &EventId,
+    to: &UnionId,
+    exit: bool,
+) -> ApiResult<Outcome> {
+    lock_target(conn, event_id).await?;
+    let (mut stored, me) = match resolve(conn, &meta.corp_id, &meta.caller, event_id).await? {
+        Target::Instance(_) => {
+            return Err(ApiError::invalid_parameter(
+                "An occurrence cannot be transferred; transfer its series",
+            ));
+        }
+        Target::Event(stored, me) => (stored, me),
+    };
+    policy::may_change(&me)?;
+    let from = stored.event.organizer.clone();
+    policy::check_transfer(&from, to)?;
+    let joining = Invitee {
+        id: to.clone(),
+        is_optional: false,
+    };
+    invite(conn, &mut stored, std::slice::from_ref(&joining)).await?;
+    conn.execute(
+        sql!("UPDATE attendees SET is_organizer = FALSE WHERE event_id = $1 AND union_id = $2"),
+        params![event_id.as_str(), from.as_str()],
+    )
+    .await?;
+    conn.execute(
+        sql!(
+            "UPDATE attendees SET is_organizer = TRUE, response_status = $1
+             WHERE event_id = $2 AND union_id = $3"
+        ),
+        params![
+            policy::ORGANIZER_RESPONSE.as_str(),
+            event_id.as_str(),
+            to.as_str()
+        ],
+    )
+    .await?;
+    let event = Arc::make_mut(&mut stored.event);
+    event.organizer = to.clone();
+    event.updated = meta.now;
+    if exit {
+        uninvite(conn, &mut stored, std::slice::from_ref(&from)).await?;
+    }
+    save_event(conn, meta, &stored).await?;
+    Ok(Outcome::Done)
+}
+
 /// After a patch from `before` to `after`: a series moved or re-patterned
 /// keeps none of its exceptions (see `policy::drops_exceptions`), and its
 /// attendee rows take its new place in listings.
@@ -374,7 +428,8 @@ async fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent) -> A
             "INSERT INTO events (id, corp_id, organizer, all_day, start_key, end_key, attendee_count,
                next_position, deleted, seq, body, recurring, series_start_key, series_end_key)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, dingcal_seq(), $10, $11, $12, $13)
-             ON CONFLICT (id) DO UPDATE SET all_day = excluded.all_day, start_key = excluded.start_key,
+             ON CONFLICT (id) DO UPDATE SET organizer = excluded.organizer,
+               all_day = excluded.all_day, start_key = excluded.start_key,
                end_key = excluded.end_key, attendee_count = excluded.attendee_count,
                next_position = excluded.next_position, deleted = excluded.deleted, seq = excluded.seq,
                body = excluded.body, recurring = excluded.recurring,

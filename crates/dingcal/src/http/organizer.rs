@@ -1,0 +1,81 @@
+//! What the organizer does to a whole event besides changing it:
+//! CancelEvent and TransferEvent.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+
+use super::AppState;
+use super::answer::RawJson;
+use super::auth::{Access, Write};
+use super::extract::{CalendarPath, ClientToken, Json, Query};
+use crate::domain::UnionId;
+use crate::domain::calendar::Privilege;
+use crate::domain::event::EventChanges;
+use crate::error::{ApiError, ApiResult};
+use crate::wire::event::{CancelEventQuery, ResultBody, TransferEventRequest};
+
+const CANCEL: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/cancel";
+const TRANSFER: &str =
+    "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/transfer";
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(CANCEL, post(cancel_event))
+        .route(TRANSFER, post(transfer_event))
+}
+
+fn done() -> ApiResult<RawJson> {
+    RawJson::of(&ResultBody { result: true })
+}
+
+/// Unlike DeleteEvent, the event stays in every calendar, shown
+/// `cancelled`, and takes no one's time. An occurrence's id cancels that
+/// occurrence; a series' id, the whole series. `scope` (undocumented by
+/// DingTalk) takes only `all`, which is also what its absence means.
+async fn cancel_event(
+    State(state): State<Arc<AppState>>,
+    access: Access<Write>,
+    path: CalendarPath,
+    client_token: ClientToken,
+    Query(query): Query<CancelEventQuery>,
+) -> ApiResult<RawJson> {
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let event_id = path.event_id()?;
+    if query.scope.as_deref().is_some_and(|s| s != "all") {
+        return Err(ApiError::invalid_parameter("scope must be all"));
+    }
+    let changes = EventChanges {
+        cancelled: Some(true),
+        ..EventChanges::default()
+    };
+    let meta = access.write_meta(calendar.owner, client_token);
+    state.store.patch_event(meta, event_id, changes).await?;
+    done()
+}
+
+async fn transfer_event(
+    State(state): State<Arc<AppState>>,
+    access: Access<Write>,
+    path: CalendarPath,
+    client_token: ClientToken,
+    Json(body): Json<Option<TransferEventRequest>>,
+) -> ApiResult<RawJson> {
+    let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
+    let event_id = path.event_id()?;
+    let body = body.ok_or_else(|| ApiError::invalid_parameter("newOrganizerId is required"))?;
+    let to = body
+        .new_organizer_id
+        .filter(|id| !id.is_empty())
+        .map(UnionId)
+        .ok_or_else(|| ApiError::invalid_parameter("newOrganizerId is required"))?;
+    state
+        .directory
+        .check_members(&access.grant.corp_id, [&to])?;
+    let meta = access.write_meta(calendar.owner, client_token);
+    let exit = body.is_exit_calendar.unwrap_or(false);
+    state.store.transfer_event(meta, event_id, to, exit).await?;
+    done()
+}

@@ -62,6 +62,9 @@ def extras(first: int, count: int) -> list[str]:
     return [extra(i) for i in range(first, first + count)]
 
 
+# ding-acme's meeting rooms: (roomId, name, needs approval).
+ROOMS = [("room-lake", "Lake", False), ("room-hill", "Hill", True), ("room-sea", "Sea", False)]
+
 # ding-acme's event types (ListCategories).
 CATEGORIES = [("review", "Review"), ("interview", "Interview")]
 
@@ -117,6 +120,11 @@ def directory_toml() -> str:
         (extra(i), f"u{i:04d}", f"User {i:04d}", None) for i in range(1, EXTRA_USERS + 1)
     ]
     org(ACME, "Acme", acme_users)
+    for room_id, name, needs_approval in ROOMS:
+        out.append(
+            f"[[orgs.rooms]]\nroom_id = {_q(room_id)}\nname = {_q(name)}\n"
+            f"needs_approval = {'true' if needs_approval else 'false'}\n"
+        )
     for category_id, name in CATEGORIES:
         out.append(f"[[orgs.categories]]\ncategory_id = {_q(category_id)}\nname = {_q(name)}\n")
     org(OTHER, "Other Corp", [(EVE, "eve", "Eve", "eve@other.example")])

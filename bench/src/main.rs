@@ -14,6 +14,7 @@ mod postgres;
 mod procfs;
 mod recurrence;
 mod report;
+mod rooms;
 mod scale;
 mod server;
 
@@ -26,7 +27,7 @@ use phases::{Plan, Suite};
 use server::{Scratch, with_server};
 
 const USAGE: &str = "\
-usage: dingcal-bench [lifecycle | recurrence | postgres | scale] [options]
+usage: dingcal-bench [lifecycle | recurrence | postgres | scale | rooms] [options]
   lifecycle           (default) healthz, GetEvent, RespondEvent, PatchEvent and
                       memory after many events, then GetEvent over 2,000 of
                       those events and CreateEvent
@@ -36,6 +37,9 @@ usage: dingcal-bench [lifecycle | recurrence | postgres | scale] [options]
   postgres            lifecycle on SQLite and on PostgreSQL side by side,
                       RespondEvent against pgbench, and on one node against two;
                       needs psql and pgbench
+  rooms               GetMeetingRoomsSchedule of 20 rooms over a week with
+                      10,000 bookings, and a grantee's ListEvents of a shared
+                      calendar against the owner's own
   scale               ListEvents of one user's week on a store of --events / 20
                       events and --scale-users users, then on a store of
                       --events events and 20 times the users
@@ -109,6 +113,13 @@ fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
             recurrence::print(plan, &results);
             recurrence::errors(&results)
         }
+        Suite::Rooms => {
+            let results = with_server(binary, &sqlite, &scratch.directory, |server| {
+                runtime.block_on(rooms::run(server, plan, &generator))
+            })?;
+            rooms::print(plan, &results);
+            rooms::errors(&results)
+        }
         Suite::Postgres { url } => {
             let results = backends::run(&runtime, &generator, binary, &scratch, url, plan)?;
             backends::print(plan, url, &results);
@@ -146,7 +157,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
         }
         if matches!(
             flag.as_str(),
-            "lifecycle" | "recurrence" | "postgres" | "scale"
+            "lifecycle" | "recurrence" | "postgres" | "scale" | "rooms"
         ) {
             suite = flag;
             continue;
@@ -176,6 +187,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             return Err("postgres needs --postgres URL or DINGCAL_BENCH_POSTGRES".into());
         }
         ("recurrence", _) => Suite::Recurrence,
+        ("rooms", _) => Suite::Rooms,
         ("scale", _) => Suite::Scale { users: scale_users },
         _ => Suite::Lifecycle,
     };
@@ -184,7 +196,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             plan.events = events.unwrap_or(scale::DEFAULT_EVENTS);
             scale::check(plan.events, users)?;
         }
-        Suite::Recurrence => {}
+        Suite::Recurrence | Suite::Rooms => {}
         Suite::Lifecycle | Suite::Postgres { .. } => {
             plan.events = events.unwrap_or(plan.events);
             if plan.events < phases::FILL_MIN {

@@ -35,6 +35,9 @@ pub const FILL_MIN: u64 = 2 * SPREAD_EVENTS as u64;
 pub enum Suite {
     Lifecycle,
     Recurrence,
+    /// GetMeetingRoomsSchedule over 10,000 bookings; a shared calendar's
+    /// ListEvents against the owner's.
+    Rooms,
     /// ListEvents of one user's week on a store of `events` / 20 events,
     /// then on a store of `events` with 20 times the users.
     Scale {
@@ -87,15 +90,29 @@ pub fn user(i: usize) -> String {
     format!("bench-user-{i:04}")
 }
 
-/// The directory file: one org, the organizer and `USERS` others, one app
-/// that may read and write events.
+/// The meeting rooms of the directory.
+pub const ROOMS: usize = 20;
+
+pub fn room(i: usize) -> String {
+    format!("bench-room-{i:02}")
+}
+
+/// The directory file: one org, the organizer and `USERS` others, `ROOMS`
+/// rooms, one app that may read and write events and share calendars.
 pub fn directory() -> String {
     let mut toml = format!(
         "[[orgs]]\ncorp_id = \"{CORP_ID}\"\nname = \"Bench\"\n\n\
          [[orgs.apps]]\napp_key = \"{APP_KEY}\"\napp_secret = \"{APP_SECRET}\"\n\
-         permissions = [\"Calendar.Event.Read\", \"Calendar.Event.Write\", \"Calendar.EventSchedule.Read\"]\n\n\
+         permissions = [\"Calendar.Event.Read\", \"Calendar.Event.Write\", \"Calendar.EventSchedule.Read\", \
+         \"Calendar.Acl.Read\", \"Calendar.Acl.Write\"]\n\n\
          [[orgs.users]]\nunion_id = \"{ORGANIZER}\"\nname = \"Organizer\"\n"
     );
+    for i in 0..ROOMS {
+        toml.push_str(&format!(
+            "\n[[orgs.rooms]]\nroom_id = \"{}\"\nname = \"Room {i}\"\n",
+            room(i)
+        ));
+    }
     for i in 0..USERS {
         toml.push_str(&format!(
             "\n[[orgs.users]]\nunion_id = \"{}\"\nname = \"User {i}\"\n",

@@ -15,17 +15,18 @@ use serde_json::{Value, json};
 use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive};
 use crate::phases::{ORGANIZER, Plan, event_path, events_path, field, token, user};
 use crate::procfs::CpuClocks;
+use crate::report::{figures, latency_table, pass, round};
 use crate::server::Server;
 
 const SERIES: u64 = 1_000;
 const SINGLES: u64 = 10_000;
 const SCHEDULE_USERS: usize = 20;
 /// The viewed week: Monday 7 to Monday 14 December 2026, Shanghai time.
-const WEEK_START: &str = "2026-12-07T00:00:00+08:00";
-const WEEK_END: &str = "2026-12-14T00:00:00+08:00";
+pub const WEEK_START: &str = "2026-12-07T00:00:00+08:00";
+pub const WEEK_END: &str = "2026-12-14T00:00:00+08:00";
 /// Latency is measured as users see it, a request or two at a time: one
 /// connection per core, not a queue of 64.
-const LATENCY_CONNECTIONS: usize = 2;
+pub const LATENCY_CONNECTIONS: usize = 2;
 /// Targets: p99 of a week's ListEventsView, and of GetSchedule of 20 users
 /// over that week, in milliseconds.
 const VIEW_P99_MS: f64 = 5.0;
@@ -155,7 +156,7 @@ fn single_body(n: u64) -> Bytes {
     Bytes::from(body.to_string())
 }
 
-fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     value.replace(':', "%3A").replace('+', "%2B")
 }
 
@@ -290,14 +291,6 @@ pub async fn run(
     })
 }
 
-fn pass(met: bool) -> &'static str {
-    if met { "PASS" } else { "MISS" }
-}
-
-fn round(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
 pub fn errors(r: &RecurrenceResults) -> u64 {
     r.view.errors + r.get_event.errors + r.schedule.errors
 }
@@ -324,25 +317,11 @@ pub fn print(plan: &Plan, r: &RecurrenceResults) {
         r.seeding.as_secs_f64(),
         r.view_events
     );
-    println!(
-        "{:<32} {:>9} {:>9} {:>7} {:>7} {:>11} {:>6}",
-        "phase", "requests", "req/s", "p50 ms", "p99 ms", "srv CPU/req", "errors"
-    );
-    for (label, m) in [
+    latency_table(&[
         ("ListEventsView (1 week, 100)", &r.view),
         ("GetEvent", &r.get_event),
         ("GetSchedule (20 users, 1 week)", &r.schedule),
-    ] {
-        println!(
-            "{label:<32} {:>9} {:>9.0} {:>7.2} {:>7.2} {:>8.1} us {:>6}",
-            m.requests(),
-            m.rate(),
-            m.quantile_ms(0.5),
-            m.quantile_ms(0.99),
-            m.server_cpu_us(),
-            m.errors
-        );
-    }
+    ]);
     let view_p99 = r.view.quantile_ms(0.99);
     let schedule_p99 = r.schedule.quantile_ms(0.99);
     let view_over_get = r.view.quantile_ms(0.99) / r.get_event.quantile_ms(0.99);
@@ -373,16 +352,6 @@ pub fn print(plan: &Plan, r: &RecurrenceResults) {
         format!("< {SCHEDULE_P99_MS}"),
         pass(schedule_p99 < SCHEDULE_P99_MS)
     );
-    let figures = |m: &Measured| {
-        json!({
-            "requests": m.requests(),
-            "rps": round(m.rate()),
-            "p50_ms": round(m.quantile_ms(0.5)),
-            "p99_ms": round(m.quantile_ms(0.99)),
-            "server_cpu_us_per_request": round(m.server_cpu_us()),
-            "errors": m.errors,
-        })
-    };
     let line = json!({
         "suite": "recurrence",
         "connections": LATENCY_CONNECTIONS,

@@ -316,6 +316,31 @@ pub fn first_error(results: &Results) -> Option<&str> {
         .find_map(|m| m.first_error.as_deref())
 }
 
+pub fn pass(met: bool) -> &'static str {
+    if met { "PASS" } else { "MISS" }
+}
+
+/// A latency table: each phase's requests, rate, p50 and p99, and server
+/// CPU per request.
+pub fn latency_table(rows: &[(&str, &Measured)]) {
+    let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(5);
+    println!(
+        "{:<width$} {:>9} {:>9} {:>7} {:>7} {:>11} {:>6}",
+        "phase", "requests", "req/s", "p50 ms", "p99 ms", "srv CPU/req", "errors"
+    );
+    for (label, m) in rows {
+        println!(
+            "{label:<width$} {:>9} {:>9.0} {:>7.2} {:>7.2} {:>8.1} us {:>6}",
+            m.requests(),
+            m.rate(),
+            m.quantile_ms(0.5),
+            m.quantile_ms(0.99),
+            m.server_cpu_us(),
+            m.errors
+        );
+    }
+}
+
 /// Rounds to two decimals, so the JSON line stays readable.
 pub fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0

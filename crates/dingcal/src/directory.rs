@@ -358,6 +358,13 @@ impl Directory {
             .map(|(_, room)| room)
     }
 
+    /// A room's name, by its id (unique across the server).
+    pub fn room_name(&self, room_id: &str) -> &str {
+        self.rooms
+            .get(room_id)
+            .map_or("", |(_, room)| room.name.as_str())
+    }
+
     /// The event types the org offers, in the directory's order.
     pub fn categories(&self, corp_id: &CorpId) -> &[EventCategory] {
         self.categories.get(corp_id).map_or(&[], Vec::as_slice)

@@ -157,6 +157,12 @@ impl ApiError {
         )
     }
 
+    /// A room already held for (part of) that time (DingTalk's code and
+    /// message).
+    pub fn room_not_available() -> Self {
+        Self::new(Status::BadRequest, "meetingRoomNotAvailable", "room busy")
+    }
+
     /// An operation of the SDK that dingcal does not serve yet.
     pub fn unsupported_operation(name: &str) -> Self {
         Self::new(

@@ -112,6 +112,7 @@ pub fn visible_part(mut view: EventView, privilege: Privilege) -> EventView {
     }
     event.description = None;
     event.location = None;
+    event.meeting_rooms.clear();
     event.reminders = Some(Vec::new());
     event.online_meeting = None;
     event.rich_text = None;

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use super::attendee::{Attendee, Invitee};
 use super::limits::*;
+use super::room::MeetingRoom;
 use super::series::Origin;
 use super::time::{TimeSpec, When};
 use super::{EventId, UnionId};
@@ -95,6 +96,8 @@ pub struct Event {
     pub event_config: Option<EventConfig>,
     /// CancelEvent: kept, shown `cancelled` to everyone, taking no time.
     pub cancelled: bool,
+    /// Its rooms, in the order they were added.
+    pub meeting_rooms: Vec<MeetingRoom>,
     pub created: Timestamp,
     pub updated: Timestamp,
 }
@@ -189,6 +192,7 @@ impl EventChanges {
             card_instances: Vec::new(),
             event_config: None,
             cancelled: false,
+            meeting_rooms: Vec::new(),
             created: now,
             updated: now,
         };

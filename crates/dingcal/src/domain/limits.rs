@@ -85,3 +85,15 @@ pub fn page_size(field: &str, asked: Option<i64>, default: i64, max: i64) -> Api
 /// Users one calendar may be shared with (CreateAcls; DingTalk's
 /// documented bound, `shareExceedLimit` beyond it).
 pub const SHARES_PER_CALENDAR: usize = 500;
+
+/// Meeting rooms on one event (AddMeetingRooms; DingTalk's bound).
+pub const ROOMS_PER_EVENT: usize = 5;
+/// Rooms in one GetMeetingRoomsSchedule (DingTalk recommends 5 and
+/// documents no bound; dingcal's, as GetSchedule's users).
+pub const ROOMS_PER_SCHEDULE: usize = 20;
+/// The longest GetMeetingRoomsSchedule window (DingTalk's bound).
+pub const ROOM_SCHEDULE_MAX_SECONDS: i64 = 90 * 86_400;
+/// How far a series may run, from its first start to its last end, and
+/// still book a room (dingcal's choice: a room is held for every
+/// occurrence, and an endless series would hold it for ever).
+pub const ROOM_SERIES_SPAN_MAX_SECONDS: i64 = 366 * 86_400;

@@ -8,6 +8,7 @@ pub mod event;
 pub mod limits;
 pub mod policy;
 pub mod recurrence;
+pub mod room;
 pub mod secret;
 pub mod series;
 pub mod time;

@@ -163,7 +163,23 @@ pub struct Window {
 }
 
 impl Window {
+    /// A listing's window: at most a year.
     pub fn parse(time_min: Option<&str>, time_max: Option<&str>) -> ApiResult<Window> {
+        Window::parse_at_most(
+            time_min,
+            time_max,
+            super::limits::LIST_WINDOW_MAX_SECONDS,
+            "timeMin and timeMax must be at most one year apart",
+        )
+    }
+
+    /// A window at most `max_seconds` long, refused with `too_long` beyond.
+    pub fn parse_at_most(
+        time_min: Option<&str>,
+        time_max: Option<&str>,
+        max_seconds: i64,
+        too_long: &'static str,
+    ) -> ApiResult<Window> {
         let min = time_min.map(|v| parse_bound("timeMin", v)).transpose()?;
         let max = time_max.map(|v| parse_bound("timeMax", v)).transpose()?;
         if let (Some(min), Some(max)) = (&min, &max) {
@@ -172,12 +188,8 @@ impl Window {
                     "timeMax must not be earlier than timeMin",
                 ));
             }
-            if max.timestamp().as_second() - min.timestamp().as_second()
-                > super::limits::LIST_WINDOW_MAX_SECONDS
-            {
-                return Err(ApiError::invalid_parameter(
-                    "timeMin and timeMax must be at most one year apart",
-                ));
+            if max.timestamp().as_second() - min.timestamp().as_second() > max_seconds {
+                return Err(ApiError::invalid_parameter(too_long));
             }
         }
         let instant =
@@ -262,6 +274,13 @@ pub fn push_digits(out: &mut String, n: u32, width: u32) {
 
 /// A date's midnight read as UTC, in seconds; the last days jiff can hold
 /// as a date but not as an instant saturate to the largest instant.
+/// The date a floating key stands for: `floating_seconds` undone.
+pub fn date_of_key(key: i64) -> Date {
+    Timestamp::from_second(key)
+        .map(|t| t.to_zoned(TimeZone::UTC).date())
+        .unwrap_or(if key > 0 { Date::MAX } else { Date::MIN })
+}
+
 pub fn floating_seconds(date: Date) -> i64 {
     date.to_zoned(TimeZone::UTC)
         .map(|z| z.timestamp().as_second())

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::ApiError;
+use crate::wire::event::ResultBody;
 
 /// Room for one event answer with its attendees; lists grow from there.
 const ANSWER_CAPACITY: usize = 1024;
@@ -31,6 +32,11 @@ impl IntoResponse for RawJson {
 
 impl RawJson {
     /// A value serialised, for answers that borrow what they show.
+    /// `{"result": true}`: what many writes answer.
+    pub fn done() -> Result<RawJson, ApiError> {
+        RawJson::of(&ResultBody { result: true })
+    }
+
     pub fn of<T: Serialize>(value: &T) -> Result<RawJson, ApiError> {
         let mut body = Vec::with_capacity(ANSWER_CAPACITY);
         serde_json::to_writer(&mut body, value)?;

@@ -73,6 +73,8 @@ pub struct CalendarPath {
     pub event_id: Option<String>,
     #[serde(default)]
     pub acl_id: Option<String>,
+    #[serde(default)]
+    pub room_id: Option<String>,
 }
 
 fn me() -> String {

@@ -16,6 +16,7 @@ mod operations;
 mod organizer;
 mod query;
 mod respond;
+mod rooms;
 mod schedule;
 mod serve;
 
@@ -80,6 +81,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(attendees::router())
         .merge(respond::router())
         .merge(organizer::router())
+        .merge(rooms::router())
         .merge(instances::router())
         .merge(schedule::router())
         .fallback(error::no_route)

@@ -15,7 +15,7 @@ use crate::domain::UnionId;
 use crate::domain::calendar::Privilege;
 use crate::domain::event::EventChanges;
 use crate::error::{ApiError, ApiResult};
-use crate::wire::event::{CancelEventQuery, ResultBody, TransferEventRequest};
+use crate::wire::event::{CancelEventQuery, TransferEventRequest};
 
 const CANCEL: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}/cancel";
 const TRANSFER: &str =
@@ -25,10 +25,6 @@ pub fn router() -> Router<Arc<AppState>> {
     Router::new()
         .route(CANCEL, post(cancel_event))
         .route(TRANSFER, post(transfer_event))
-}
-
-fn done() -> ApiResult<RawJson> {
-    RawJson::of(&ResultBody { result: true })
 }
 
 /// Unlike DeleteEvent, the event stays in every calendar, shown
@@ -53,7 +49,7 @@ async fn cancel_event(
     };
     let meta = access.write_meta(calendar.owner, client_token);
     state.store.patch_event(meta, event_id, changes).await?;
-    done()
+    RawJson::done()
 }
 
 async fn transfer_event(
@@ -77,5 +73,5 @@ async fn transfer_event(
     let meta = access.write_meta(calendar.owner, client_token);
     let exit = body.is_exit_calendar.unwrap_or(false);
     state.store.transfer_event(meta, event_id, to, exit).await?;
-    done()
+    RawJson::done()
 }

@@ -11,6 +11,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_hashed_secrets.sql"),
     include_str!("../../migrations/sqlite/0007_acls.sql"),
     include_str!("../../migrations/sqlite/0008_rooms_categories.sql"),
+    include_str!("../../migrations/sqlite/0009_room_slots.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -19,6 +20,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0003_hashed_secrets.sql"),
     include_str!("../../migrations/postgres/0004_acls.sql"),
     include_str!("../../migrations/postgres/0005_rooms_categories.sql"),
+    include_str!("../../migrations/postgres/0006_room_slots.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

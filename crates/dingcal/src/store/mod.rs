@@ -27,6 +27,7 @@ use crate::directory::DirectoryFile;
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
+use crate::domain::room::RoomStatus;
 use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::ApiResult;
@@ -317,14 +318,65 @@ pub trait AclStore: Send + Sync {
     async fn calendar_tag(&self, corp_id: CorpId, owner: UnionId) -> ApiResult<String>;
 }
 
+/// One stretch of time a room is held for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSlot {
+    /// The event, or the occurrence's instance id.
+    pub event_id: EventId,
+    pub organizer: UnionId,
+    pub status: RoomStatus,
+    pub when: When,
+}
+
+/// Meeting rooms on events. Each write saves the event, which holds its
+/// rooms anew or is refused where one is taken.
+#[async_trait]
+pub trait RoomStore: Send + Sync {
+    /// Adds rooms, each `(room id, whether it needs approval)`.
+    async fn add_rooms(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        rooms: Vec<(String, bool)>,
+    ) -> ApiResult<Outcome>;
+    /// Takes rooms off the event (those not on it are passed over).
+    async fn remove_rooms(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        room_ids: Vec<String>,
+    ) -> ApiResult<Outcome>;
+    /// Sets a room's answer to its booking.
+    async fn respond_room(
+        &self,
+        meta: WriteMeta,
+        event_id: EventId,
+        room_id: String,
+        status: RoomStatus,
+    ) -> ApiResult<Outcome>;
+    /// For each room, what holds it within the window, in start order.
+    async fn room_schedule(
+        &self,
+        corp_id: CorpId,
+        room_ids: Vec<String>,
+        window: Window,
+    ) -> ApiResult<Vec<Vec<RoomSlot>>>;
+}
+
 /// Everything the server keeps.
 pub trait Store:
-    DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads + AclStore
+    DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads + AclStore + RoomStore
 {
 }
 
 impl<T> Store for T where
-    T: DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads + AclStore
+    T: DirectoryStore
+        + TokenStore
+        + EventWrites
+        + CalendarReads
+        + ScheduleReads
+        + AclStore
+        + RoomStore
 {
 }
 

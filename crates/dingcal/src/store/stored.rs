@@ -20,6 +20,7 @@ use crate::domain::event::{
     Reminder, RichText, UiConfig,
 };
 use crate::domain::recurrence::{Pattern, Range};
+use crate::domain::room::{MeetingRoom, RoomStatus};
 use crate::domain::series::{Exception, Origin};
 use crate::domain::time::When;
 use crate::domain::{EventId, UnionId};
@@ -149,12 +150,22 @@ struct EventV1 {
     /// Added within version 1: an event without it was never cancelled.
     #[serde(default, skip_serializing_if = "is_false")]
     cancelled: bool,
+    /// Added within version 1: an event without it has no rooms.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    meeting_rooms: Vec<MeetingRoomV1>,
     created: Timestamp,
     updated: Timestamp,
 }
 
 fn is_false(b: &bool) -> bool {
     !b
+}
+
+#[derive(Serialize, Deserialize)]
+struct MeetingRoomV1 {
+    room_id: String,
+    /// `accepted`, `tentative` or `declined`.
+    status: String,
 }
 
 /// Version 1 named the tag `kind` and left `time_zone` in snake case.
@@ -453,6 +464,14 @@ impl From<&Event> for EventV1 {
                 allow_attendee_create_comment: c.allow_attendee_create_comment,
             }),
             cancelled: e.cancelled,
+            meeting_rooms: e
+                .meeting_rooms
+                .iter()
+                .map(|r| MeetingRoomV1 {
+                    room_id: r.room_id.clone(),
+                    status: r.response_status.as_str().to_string(),
+                })
+                .collect(),
             created: e.created,
             updated: e.updated,
         }
@@ -540,6 +559,16 @@ impl EventV1 {
             }),
             created: self.created,
             cancelled: self.cancelled,
+            meeting_rooms: self
+                .meeting_rooms
+                .into_iter()
+                .map(|r| {
+                    Ok(MeetingRoom {
+                        room_id: r.room_id,
+                        response_status: RoomStatus::parse(Some(&r.status))?,
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
             updated: self.updated,
         })
     }

@@ -56,6 +56,24 @@ pub struct LocationBody {
     pub display_name: Option<String>,
 }
 
+/// An event's location as answered: its name, and its rooms' ids.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationAnswer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub meeting_rooms: Vec<&'a str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingRoomBody<'a> {
+    pub room_id: &'a str,
+    pub response_status: &'static str,
+    pub display_name: &'a str,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RichTextBody {
@@ -201,7 +219,9 @@ pub struct EventFields<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<RecurrenceBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub location: Option<LocationBody>,
+    pub location: Option<LocationAnswer<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub meeting_rooms: Vec<MeetingRoomBody<'a>>,
     pub reminders: Vec<ReminderBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online_meeting_info: Option<OnlineMeetingBody<'a>>,

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod event;
 pub mod oauth;
 pub mod render;
+pub mod room;
 pub mod schedule;
 
 use serde::{Deserialize, Deserializer};

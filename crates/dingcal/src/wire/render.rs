@@ -18,8 +18,8 @@ use crate::error::ApiError;
 use crate::store::Busy;
 use crate::wire::event::{
     AttendeeBody, CardInstanceBody, CategoryBody, EventConfigBody, EventFields, EventParticipants,
-    EventTime, ListTokens, LocationBody, OnlineMeetingBody, PatternBody, RangeBody, RecurrenceBody,
-    ReminderBody, RichTextBody, UiConfigBody,
+    EventTime, ListTokens, LocationAnswer, MeetingRoomBody, OnlineMeetingBody, PatternBody,
+    RangeBody, RecurrenceBody, ReminderBody, RichTextBody, UiConfigBody,
 };
 
 /// An event in a listing, and whether it is cancelled for the caller.
@@ -124,7 +124,7 @@ impl Renderer {
         if let Some(bytes) = cached {
             return Ok(bytes);
         }
-        let bytes: Arc<[u8]> = serde_json::to_vec(&event_fields(event))?.into();
+        let bytes: Arc<[u8]> = serde_json::to_vec(&event_fields(event, &self.directory))?.into();
         // A value no one else holds was made for this answer alone (a
         // write's, an occurrence's) and will not be asked for again; one the
         // store's cache shares will.
@@ -269,9 +269,15 @@ fn push_instant_body(out: &mut String, at: Timestamp, zone: &TimeZone, name: &st
     out.push('}');
 }
 
-/// The fields of an event that every caller sees alike.
-fn event_fields(e: &Event) -> EventFields<'_> {
+/// The fields of an event that every caller sees alike (its rooms named
+/// from the directory, which changes only at start).
+fn event_fields<'a>(e: &'a Event, directory: &'a Directory) -> EventFields<'a> {
     let (start, end) = event_times(&e.when);
+    let rooms: Vec<&str> = e.meeting_rooms.iter().map(|r| r.room_id.as_str()).collect();
+    let location = (e.location.is_some() || !rooms.is_empty()).then(|| LocationAnswer {
+        display_name: e.location.as_ref().and_then(|l| l.display_name.as_deref()),
+        meeting_rooms: rooms,
+    });
     EventFields {
         id: e.id.as_str(),
         summary: &e.summary,
@@ -280,9 +286,16 @@ fn event_fields(e: &Event) -> EventFields<'_> {
         end,
         is_all_day: e.when.is_all_day(),
         recurrence: e.recurrence.as_ref().map(recurrence_body),
-        location: e.location.as_ref().map(|l| LocationBody {
-            display_name: l.display_name.clone(),
-        }),
+        location,
+        meeting_rooms: e
+            .meeting_rooms
+            .iter()
+            .map(|r| MeetingRoomBody {
+                room_id: &r.room_id,
+                response_status: r.response_status.as_str(),
+                display_name: directory.room_name(&r.room_id),
+            })
+            .collect(),
         reminders: e
             .effective_reminders()
             .iter()
@@ -371,6 +384,22 @@ pub fn event_times(when: &When) -> (EventTime, EventTime) {
             };
             (at(*start), at(*end))
         }
+    }
+}
+
+/// A time as a room's schedule gives it, always `{dateTime, timeZone}`:
+/// an all-day event's dates as midnight UTC (DingTalk's all-day zone).
+pub fn instant_times(when: &When) -> (EventTime, EventTime) {
+    match when {
+        When::AllDay { start, end } => {
+            let midnight = |d: Date| EventTime {
+                date: None,
+                date_time: Some(format!("{d}T00:00:00Z")),
+                time_zone: Some("UTC".into()),
+            };
+            (midnight(*start), midnight(*end))
+        }
+        timed => event_times(timed),
     }
 }
 

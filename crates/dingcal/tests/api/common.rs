@@ -112,6 +112,22 @@ room_id = "room-borealis"
 name = "Borealis"
 needs_approval = true
 
+[[orgs.rooms]]
+room_id = "room-c1"
+name = "C1"
+
+[[orgs.rooms]]
+room_id = "room-c2"
+name = "C2"
+
+[[orgs.rooms]]
+room_id = "room-c3"
+name = "C3"
+
+[[orgs.rooms]]
+room_id = "room-c4"
+name = "C4"
+
 [[orgs.categories]]
 category_id = "c1"
 name = "Work"

@@ -17,6 +17,7 @@ mod postgres;
 mod process;
 mod recurrence;
 mod respond;
+mod rooms;
 mod schedule;
 mod sync;
 mod user_tokens;

@@ -331,3 +331,50 @@ fn migrate_on_postgres_is_idempotent_and_refuses_a_newer_schema() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("newer"), "{stderr}");
 }
+
+/// Two nodes booking one room for the same hour at once, round after
+/// round: each time exactly one booking holds it, and the other is refused
+/// with `meetingRoomNotAvailable`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set DINGCAL_TEST_POSTGRES=postgres://USER@HOST:PORT/DB and run with --include-ignored"]
+async fn two_nodes_booking_one_room_at_once_book_it_once() {
+    let db = TestDb::postgres();
+    let dir = tempfile::tempdir().unwrap();
+    let processes = two_nodes(&db, dir.path());
+    let nodes = callers(&processes).await;
+    for round in 0..10 {
+        let mut ids = Vec::new();
+        for node in &nodes {
+            let mut body = meeting("Contested", &[]);
+            let hour = format!("2026-12-{:02}T10:00:00+08:00", round + 1);
+            body["start"]["dateTime"] = json!(hour);
+            body["end"]["dateTime"] = json!(hour.replace("T10", "T11"));
+            let (status, event) = node
+                .call(Method::POST, &events_path("alice-union"), Some(body), &[])
+                .await;
+            assert_eq!(status, StatusCode::OK, "{event}");
+            ids.push(id_of(&event));
+        }
+        let tries = nodes.iter().zip(&ids).map(|(node, id)| {
+            let node = node.clone();
+            let path = format!("{}/meetingRooms", event_path("alice-union", id));
+            async move {
+                node.call(
+                    Method::POST,
+                    &path,
+                    Some(json!({"meetingRoomsToAdd": [{"roomId": "room-aurora"}]})),
+                    &[],
+                )
+                .await
+            }
+        });
+        let answers = join_all(tries).await;
+        let won = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        assert_eq!(won, 1, "round {round}: {answers:?}");
+        let lost = answers.iter().find(|(s, _)| *s != StatusCode::OK).unwrap();
+        assert_eq!(lost.1["code"], "meetingRoomNotAvailable", "{lost:?}");
+    }
+    for process in processes {
+        assert!(process.terminate().success());
+    }
+}

@@ -6,12 +6,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use super::SqlStore;
-use super::db::{Backend, Db, Row, params, sql};
+use super::db::{Backend, Db, Row, Sql, params, sql};
 use crate::domain::calendar::Privilege;
 use crate::domain::limits::SHARES_PER_CALENDAR;
 use crate::domain::{CorpId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{Acl, AclStore, WriteMeta};
+
+/// What one user was granted on another's calendar: asked on every
+/// request a grantee makes there.
+pub(super) const PRIVILEGE: Sql =
+    sql!("SELECT privilege FROM acls WHERE owner = $1 AND grantee = $2 AND corp_id = $3");
 
 fn acl_of(r: &Row<'_>) -> ApiResult<Acl> {
     Ok(Acl {
@@ -173,10 +178,7 @@ impl<B: Backend> AclStore for SqlStore<B> {
                 Box::pin(async move {
                     let name: Option<String> = conn
                         .query_opt(
-                            sql!(
-                                "SELECT privilege FROM acls
-                                 WHERE owner = $1 AND grantee = $2 AND corp_id = $3"
-                            ),
+                            PRIVILEGE,
                             params![owner.as_str(), grantee.as_str(), corp_id.as_str()],
                             |r| r.get("privilege"),
                         )

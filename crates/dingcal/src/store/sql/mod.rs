@@ -12,6 +12,7 @@ mod directory;
 mod load;
 mod patches;
 mod responses;
+mod rooms;
 mod schedule;
 mod writes;
 
@@ -434,7 +435,7 @@ mod plans {
     use rusqlite::Connection;
 
     use super::db::Sql;
-    use super::{calendar, load, schedule};
+    use super::{acls, calendar, load, rooms, schedule};
     use crate::store::migrate;
 
     /// The plan's steps, one per line.
@@ -461,6 +462,26 @@ mod plans {
         for step in wanted {
             assert!(plan.contains(step), "no `{step}` in\n{plan}");
         }
+    }
+
+    #[test]
+    fn a_room_conflict_check_and_a_rooms_schedule_seek_the_rooms_key() {
+        let range = "PRIMARY KEY (room_id=? AND start_key>? AND start_key<?)";
+        assert_searches(rooms::STARTING_WITHIN, &[range]);
+        assert_searches(rooms::ALL_WITHIN, &[range]);
+        assert_searches(
+            rooms::LAST_BEFORE,
+            &["PRIMARY KEY (room_id=? AND start_key<?)"],
+        );
+        for sql in [
+            rooms::STARTING_WITHIN,
+            rooms::ALL_WITHIN,
+            rooms::LAST_BEFORE,
+        ] {
+            assert!(!plan(sql).contains("TEMP B-TREE"), "{}", plan(sql));
+        }
+        // A grantee's every request asks this.
+        assert_searches(acls::PRIVILEGE, &["(owner=? AND grantee=?)"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::load::{
     instance_view, load_event, resolve, view, visible,
 };
 use super::responses::{Answer, set_responses};
+use super::rooms;
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::limits::GET_EVENT_MAX_ATTENDEES;
@@ -360,7 +361,11 @@ async fn answer(conn: &impl Db, event: Arc<Event>) -> ApiResult<Outcome> {
 }
 
 /// The event, locked, if the caller may change it.
-async fn organized(conn: &impl Db, meta: &WriteMeta, id: &EventId) -> ApiResult<StoredEvent> {
+pub(super) async fn organized(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    id: &EventId,
+) -> ApiResult<StoredEvent> {
     conn.lock_event(id).await?;
     let (stored, me) = visible(conn, &meta.corp_id, &meta.caller, id).await?;
     policy::may_change(&me)?;
@@ -419,8 +424,13 @@ async fn extent(conn: &impl Db, event: &Event) -> ApiResult<Extent> {
     })
 }
 
-/// Saves the event, stamped with this write's change number.
-async fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent) -> ApiResult<()> {
+/// Saves the event, stamped with this write's change number, with the
+/// rooms it holds.
+pub(super) async fn save_event(
+    conn: &impl Db,
+    meta: &WriteMeta,
+    stored: &StoredEvent,
+) -> ApiResult<()> {
     let e = &stored.event;
     let p = extent(conn, e).await?;
     conn.execute(
@@ -452,6 +462,11 @@ async fn save_event(conn: &impl Db, meta: &WriteMeta, stored: &StoredEvent) -> A
         ],
     )
     .await?;
+    // An event with rooms holds them anew wherever it now stands, or
+    // fails if one is taken there.
+    if !e.meeting_rooms.is_empty() {
+        rooms::hold(conn, stored).await?;
+    }
     Ok(())
 }
 

@@ -214,3 +214,44 @@ async fn a_token_used_again_for_another_request_is_refused_and_changes_nothing()
     );
     assert_eq!(api.get("alice-union", &id).await["summary"], "kept");
 }
+
+/// The writes of calendars and rooms take x-client-token too: a repeated
+/// TransferEvent (which, applied again, would be refused: the new organizer
+/// already organizes it) and AddMeetingRooms answer as they first did.
+#[tokio::test]
+async fn replayed_transfers_and_bookings_answer_as_they_first_did() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("Twice", &["bob-union"]))
+            .await,
+    );
+    let transfer = format!("{}/transfer", event_path("alice-union", &id));
+    let body = json!({"newOrganizerId": "bob-union"});
+    let headers = [("x-client-token", "transfer-1")];
+    for _ in 0..2 {
+        let (status, answer) = api
+            .call_with(Method::POST, &transfer, Some(body.clone()), &headers)
+            .await;
+        assert_eq!((status.as_u16(), answer), (200, json!({"result": true})));
+    }
+    assert_eq!(
+        api.get("bob-union", &id).await["organizer"]["id"],
+        "bob-union"
+    );
+    // A new token is a new request: now refused.
+    let (status, _) = api.call(Method::POST, &transfer, Some(body)).await;
+    assert_eq!(status.as_u16(), 403, "alice no longer organizes it");
+
+    let rooms = format!("{}/meetingRooms", event_path("bob-union", &id));
+    let booking = json!({"meetingRoomsToAdd": [{"roomId": "room-aurora"}]});
+    let headers = [("x-client-token", "book-1")];
+    for _ in 0..2 {
+        let (status, answer) = api
+            .call_with(Method::POST, &rooms, Some(booking.clone()), &headers)
+            .await;
+        assert_eq!((status.as_u16(), answer), (200, json!({"result": true})));
+    }
+    let event = api.get("bob-union", &id).await;
+    assert_eq!(event["meetingRooms"].as_array().unwrap().len(), 1);
+}

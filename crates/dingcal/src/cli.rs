@@ -71,18 +71,22 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
 }
 
-/// What a client may hold of the server (see the README's "Limits").
+/// What a client may hold of the server (see the README's "Limits"). A
+/// time limit of 0 would close every connection at once: each is at least 1.
 #[derive(Debug, Args)]
 pub struct LimitArgs {
     /// Seconds a client has to send a request's headers, and the longest a
     /// kept-alive connection stays idle.
-    #[arg(long, env = "DINGCAL_HEADER_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "DINGCAL_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout: u64,
     /// Seconds a request body may pause before it is cut off.
-    #[arg(long, env = "DINGCAL_BODY_TIMEOUT", default_value_t = 10)]
+    #[arg(long, env = "DINGCAL_BODY_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub body_timeout: u64,
     /// Seconds a whole request may take once its headers are in.
-    #[arg(long, env = "DINGCAL_REQUEST_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "DINGCAL_REQUEST_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
     /// Connections open at once; more wait to be accepted.
     #[arg(long, env = "DINGCAL_MAX_CONNECTIONS", default_value_t = 10_000)]

@@ -133,14 +133,15 @@ pub async fn serve(
     }
     drop(listener);
     sweeper.abort();
-    let open = graceful.count();
+    let waiting = graceful.count();
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(limits.shutdown_grace) => {
             tracing::warn!(
-                "closing the connections still open {:?} after the signal (of {open})",
+                "closing the connections still open {:?} after the signal (of {waiting})",
                 limits.shutdown_grace
             );
+            open.close_all();
         }
     }
     Ok(())
@@ -204,6 +205,13 @@ impl Open {
 
     fn remove(&self, id: u64) {
         self.all.lock().expect("connections poisoned").remove(&id);
+    }
+
+    /// Closes every connection still open (their requests are given up).
+    fn close_all(&self) {
+        for (_, (_, task)) in self.all.lock().expect("connections poisoned").drain() {
+            task.abort();
+        }
     }
 }
 

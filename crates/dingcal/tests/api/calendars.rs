@@ -368,3 +368,114 @@ async fn categories_come_from_the_directory_and_name_an_events_categories() {
         .await;
     assert_error(&refused, 400, "invalidParameter", None);
 }
+
+/// Each new operation asks for its permission (README's table): an app
+/// without any is told which one it lacks, and nothing happens.
+#[tokio::test]
+async fn each_new_operation_needs_its_permission() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(&api.create("alice-union", meeting("Guarded", &[])).await);
+    let none = Api::with_app(&s, "acme-none").await;
+    let event = event_path("alice-union", &id);
+    let rooms = json!({"meetingRoomsToAdd": [{"roomId": "room-aurora"}]});
+    let cases = [
+        (
+            Method::GET,
+            calendars_path("alice-union"),
+            None,
+            "Calendar.Event.Read",
+        ),
+        (
+            Method::GET,
+            "/v1.0/calendar/categories".into(),
+            None,
+            "Calendar.Event.Read",
+        ),
+        (
+            Method::GET,
+            acls_path("alice-union"),
+            None,
+            "Calendar.Acl.Read",
+        ),
+        (
+            Method::POST,
+            acls_path("alice-union"),
+            Some(share("bob-union", "reader")),
+            "Calendar.Acl.Write",
+        ),
+        (
+            Method::DELETE,
+            format!("{}/x", acls_path("alice-union")),
+            None,
+            "Calendar.Acl.Write",
+        ),
+        (
+            Method::POST,
+            format!("{event}/cancel"),
+            None,
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::POST,
+            format!("{event}/transfer"),
+            Some(json!({"newOrganizerId": "bob-union"})),
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::POST,
+            format!("{event}/meetingRooms"),
+            Some(rooms),
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::POST,
+            format!("{event}/meetingRooms/batchRemove"),
+            Some(json!({})),
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::POST,
+            format!("{event}/meetingRooms/room-aurora/respond"),
+            Some(json!({})),
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::POST,
+            "/v1.0/calendar/users/alice-union/meetingRooms/schedules/query".into(),
+            Some(json!({})),
+            "Calendar.Event.Read",
+        ),
+        (
+            Method::POST,
+            "/v1.0/calendar/me/calendars/primary/events".into(),
+            Some(meeting("x", &[])),
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::GET,
+            "/v1.0/calendar/me/calendars/primary/eventsview".into(),
+            None,
+            "Calendar.Event.Read",
+        ),
+    ];
+    for (method, path, body, scope) in cases {
+        let answer = none.call(method, &path, body).await;
+        assert_error(
+            &answer,
+            403,
+            "Forbidden.AccessDenied.AccessTokenPermissionDenied",
+            None,
+        );
+        assert_eq!(
+            answer.1["accessdenieddetail"]["requiredScopes"],
+            json!([scope]),
+            "{path}"
+        );
+    }
+    let after = api.get("alice-union", &id).await;
+    assert_eq!(
+        (after["status"].as_str(), after["organizer"]["id"].as_str()),
+        (Some("confirmed"), Some("alice-union"))
+    );
+}

@@ -319,6 +319,19 @@ fn a_bad_db_url_or_directory_stops_start_with_a_message() {
     }
 }
 
+/// A time limit of 0 would close every connection at once: refused.
+#[test]
+fn a_zero_time_limit_is_refused() {
+    for flag in ["--header-timeout", "--body-timeout", "--request-timeout"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dingcal"))
+            .args(["serve", flag, "0"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(flag));
+    }
+}
+
 #[test]
 fn migrate_creates_the_schema_and_exits() {
     let dir = tempfile::tempdir().unwrap();

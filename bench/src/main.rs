@@ -38,8 +38,8 @@ usage: dingcal-bench [lifecycle | recurrence | postgres | scale | rooms] [option
                       RespondEvent against pgbench, and on one node against two;
                       needs psql and pgbench
   rooms               GetMeetingRoomsSchedule of 20 rooms over a week with
-                      10,000 bookings, and a grantee's ListEvents of a shared
-                      calendar against the owner's own
+                      10,000 bookings, a grantee's ListEvents of a shared
+                      calendar against the owner's own, GetSignInList of 500
   scale               ListEvents of one user's week on a store of --events / 20
                       events and --scale-users users, then on a store of
                       --events events and 20 times the users

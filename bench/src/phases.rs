@@ -174,7 +174,7 @@ pub async fn token(target: Arc<Target>) -> Result<String, String> {
 /// Creates an event organized by `ORGANIZER` with `attendees`, the first 500
 /// in CreateEvent and the rest in AddAttendee batches of 500, as a client
 /// must; returns its id.
-async fn create_event(
+pub async fn create_event(
     conn: &mut Conn,
     summary: &str,
     attendees: &[String],

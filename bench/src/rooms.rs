@@ -1,6 +1,7 @@
 //! The rooms suite: GetMeetingRoomsSchedule of 20 rooms over a week with
-//! 10,000 bookings in the store, and a grantee's ListEvents of a shared
-//! calendar against the owner's own, taking turns.
+//! 10,000 bookings in the store, a grantee's ListEvents of a shared
+//! calendar against the owner's own, taking turns, and GetSignInList of
+//! 500 users.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +10,9 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive};
-use crate::phases::{Phase, Plan, ROOMS, events_path, field, room, take_turns, token, user};
+use crate::phases::{
+    Phase, Plan, ROOMS, create_event, event_path, events_path, field, room, take_turns, token, user,
+};
 use crate::procfs::CpuClocks;
 // The recurrence suite's week (the bookings run from 1 November 2026).
 use crate::recurrence::{LATENCY_CONNECTIONS, WEEK_END, WEEK_START, encode};
@@ -26,6 +29,10 @@ const PER_DAY: u64 = 10;
 /// time over the owner's.
 const SCHEDULE_P99_MS: f64 = 20.0;
 const SHARED_OVER_OWN_MAX: f64 = 1.2;
+/// The signed-in event: this many attendees, every other one signed in;
+/// each list is one page of 500.
+const SIGN_ATTENDEES: usize = 1_000;
+const SIGN_LIST_P99_MS: f64 = 20.0;
 
 pub struct RoomsResults {
     pub seeding: Duration,
@@ -34,6 +41,8 @@ pub struct RoomsResults {
     pub own: Measured,
     pub shared: Measured,
     pub listed: usize,
+    pub signed_list: Measured,
+    pub not_yet_list: Measured,
 }
 
 /// Booking n: room n mod 20, the (n / 20)-th hour of that room from 1
@@ -181,6 +190,68 @@ pub async fn run(
         ],
     )
     .await?;
+
+    phase(&format!(
+        "an event of {SIGN_ATTENDEES} attendees, every other one signing in"
+    ));
+    let attendees: Vec<String> = (0..SIGN_ATTENDEES).map(user).collect();
+    let event = create_event(&mut probe, "signed in", &attendees).await?;
+    let signers = Arc::new(attendees);
+    let sign_event = event.clone();
+    let signing = drive(
+        generator,
+        targets,
+        &clocks,
+        plan.in_flight,
+        Until::Count(SIGN_ATTENDEES as u64 / 2),
+        move |n| {
+            let who = &signers[2 * n as usize];
+            Call::post(
+                &format!("{}/signin", event_path(who, &sign_event)),
+                Bytes::new(),
+            )
+        },
+    )
+    .await?;
+    if signing.errors > 0 {
+        return Err(format!(
+            "signing in failed: {}",
+            signing.first_error.unwrap_or_default()
+        ));
+    }
+    let list = |kind: &str| {
+        Call::get(&format!(
+            "{}/signin?type={kind}&maxResults=500",
+            event_path(&user(0), &event)
+        ))
+    };
+    let page: Value = serde_json::from_slice(&probe.expect_ok(&list("sign_in")).await?)
+        .map_err(|e| format!("GetSignInList: {e}"))?;
+    if page["users"].as_array().map_or(0, Vec::len) != 500 {
+        return Err(format!("GetSignInList did not list 500 users: {page}"));
+    }
+    phase("GetSignInList, 500 signed in");
+    let call = list("sign_in");
+    let signed_list = drive(
+        generator,
+        targets,
+        &clocks,
+        LATENCY_CONNECTIONS,
+        timed,
+        move |_| call.clone(),
+    )
+    .await?;
+    phase("GetSignInList, 500 not yet");
+    let call = list("not_yet_sign_in");
+    let not_yet_list = drive(
+        generator,
+        targets,
+        &clocks,
+        LATENCY_CONNECTIONS,
+        timed,
+        move |_| call.clone(),
+    )
+    .await?;
     Ok(RoomsResults {
         seeding,
         schedule,
@@ -188,6 +259,8 @@ pub async fn run(
         own,
         shared,
         listed,
+        signed_list,
+        not_yet_list,
     })
 }
 
@@ -238,7 +311,11 @@ async fn create_bookings(
 }
 
 pub fn errors(r: &RoomsResults) -> u64 {
-    r.schedule.errors + r.own.errors + r.shared.errors
+    r.schedule.errors
+        + r.own.errors
+        + r.shared.errors
+        + r.signed_list.errors
+        + r.not_yet_list.errors
 }
 
 pub fn print(plan: &Plan, r: &RoomsResults) {
@@ -261,8 +338,14 @@ pub fn print(plan: &Plan, r: &RoomsResults) {
         ("GetMeetingRoomsSchedule (20 rooms, 1 wk)", &r.schedule),
         ("ListEvents, owner's week", &r.own),
         ("ListEvents, shared week (reader)", &r.shared),
+        ("GetSignInList, 500 signed in", &r.signed_list),
+        ("GetSignInList, 500 not yet", &r.not_yet_list),
     ]);
     let schedule_p99 = r.schedule.quantile_ms(0.99);
+    let sign_p99 = r
+        .signed_list
+        .quantile_ms(0.99)
+        .max(r.not_yet_list.quantile_ms(0.99));
     // Time per request, shared over own: the throughputs' inverse ratio.
     let slower = r.own.rate() / r.shared.rate();
     println!();
@@ -281,6 +364,13 @@ pub fn print(plan: &Plan, r: &RoomsResults) {
         format!("<= {SHARED_OVER_OWN_MAX}"),
         pass(slower <= SHARED_OVER_OWN_MAX)
     );
+    println!(
+        "{:<40} {:>9.2} {:>9}  {}",
+        "GetSignInList of 500 p99 (ms), worse",
+        sign_p99,
+        format!("< {SIGN_LIST_P99_MS}"),
+        pass(sign_p99 < SIGN_LIST_P99_MS)
+    );
     let line = json!({
         "suite": "rooms",
         "bookings": BOOKINGS,
@@ -291,9 +381,13 @@ pub fn print(plan: &Plan, r: &RoomsResults) {
             "get_meeting_rooms_schedule": figures(&r.schedule),
             "list_events_own": figures(&r.own),
             "list_events_shared": figures(&r.shared),
+            "get_sign_in_list_signed": figures(&r.signed_list),
+            "get_sign_in_list_not_yet": figures(&r.not_yet_list),
         },
         "ratios": {"shared_time_over_own": round(slower)},
-        "targets_met": schedule_p99 < SCHEDULE_P99_MS && slower <= SHARED_OVER_OWN_MAX,
+        "targets_met": schedule_p99 < SCHEDULE_P99_MS
+            && slower <= SHARED_OVER_OWN_MAX
+            && sign_p99 < SIGN_LIST_P99_MS,
         "errors": errors(r),
     });
     println!();

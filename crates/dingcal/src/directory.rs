@@ -358,6 +358,11 @@ impl Directory {
             .map(|(_, room)| room)
     }
 
+    /// The org of a user, if the directory has them.
+    pub fn corp_of(&self, id: &UnionId) -> Option<&CorpId> {
+        self.users.get(id).map(|u| &u.corp_id)
+    }
+
     /// A room's name, by its id (unique across the server).
     pub fn room_name(&self, room_id: &str) -> &str {
         self.rooms

@@ -163,6 +163,17 @@ impl ApiError {
         Self::new(Status::BadRequest, "meetingRoomNotAvailable", "room busy")
     }
 
+    /// Refusals DingTalk answers 400 `permissionDenied` (sign-in links,
+    /// subscriptions), with their own messages.
+    pub fn permission_denied_400(message: &'static str) -> Self {
+        Self::new(Status::BadRequest, "permissionDenied", message)
+    }
+
+    /// SignIn or SignOut by someone not on the event (DingTalk's message).
+    pub fn not_in_event() -> Self {
+        Self::new(Status::BadRequest, "notInEvent", "用户不在日程内")
+    }
+
     /// An operation of the SDK that dingcal does not serve yet.
     pub fn unsupported_operation(name: &str) -> Self {
         Self::new(

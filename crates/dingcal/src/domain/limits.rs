@@ -97,3 +97,6 @@ pub const ROOM_SCHEDULE_MAX_SECONDS: i64 = 90 * 86_400;
 /// still book a room (dingcal's choice: a room is held for every
 /// occurrence, and an endless series would hold it for ever).
 pub const ROOM_SERIES_SPAN_MAX_SECONDS: i64 = 366 * 86_400;
+
+/// Users in one page of GetSignInList or GetSignOutList (DingTalk's bound).
+pub const SIGN_LIST_MAX: i64 = 500;

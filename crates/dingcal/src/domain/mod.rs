@@ -11,6 +11,7 @@ pub mod recurrence;
 pub mod room;
 pub mod secret;
 pub mod series;
+pub mod signin;
 pub mod time;
 
 macro_rules! id_type {

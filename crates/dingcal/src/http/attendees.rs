@@ -10,11 +10,11 @@ use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
+use super::query::position_after;
 use crate::domain::attendee::parse_ids;
 use crate::domain::calendar::Privilege;
 use crate::domain::limits::{LIST_ATTENDEES_DEFAULT, LIST_ATTENDEES_MAX, page_size};
 use crate::error::{ApiError, ApiResult};
-use crate::store::decode_position;
 use crate::wire::convert::invitees;
 use crate::wire::event::{
     AddAttendeeRequest, AttendeeListBody, ListAttendeesQuery, RemoveAttendeeRequest,
@@ -88,12 +88,7 @@ async fn list_attendees(
         LIST_ATTENDEES_DEFAULT,
         LIST_ATTENDEES_MAX,
     )?;
-    let after = query
-        .next_token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .map(decode_position)
-        .transpose()?;
+    let after = position_after(query.next_token.as_deref())?;
     let page = state
         .store
         .list_attendees(

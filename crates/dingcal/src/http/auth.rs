@@ -202,14 +202,22 @@ impl<P> Access<P> {
     /// Who writes, as `caller`, now, under the request's x-client-token.
     pub fn write_meta(&self, caller: UnionId, client_token: ClientToken) -> WriteMeta {
         WriteMeta {
-            corp_id: self.grant.corp_id.clone(),
-            caller,
-            now: time::now(),
             idempotency: client_token.token.map(|token| IdempotencyKey {
                 app_key: self.grant.app_key.clone(),
                 token,
                 request: client_token.request,
             }),
+            ..self.plain_write_meta(caller)
+        }
+    }
+
+    /// The same, for a write the SDK sends no x-client-token with.
+    pub fn plain_write_meta(&self, caller: UnionId) -> WriteMeta {
+        WriteMeta {
+            corp_id: self.grant.corp_id.clone(),
+            caller,
+            now: time::now(),
+            idempotency: None,
         }
     }
 }

@@ -14,11 +14,13 @@ mod instances;
 mod oauth;
 mod operations;
 mod organizer;
+mod page;
 mod query;
 mod respond;
 mod rooms;
 mod schedule;
 mod serve;
+mod signin;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -82,6 +84,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(respond::router())
         .merge(organizer::router())
         .merge(rooms::router())
+        .merge(signin::router())
         .merge(instances::router())
         .merge(schedule::router())
         .fallback(error::no_route)

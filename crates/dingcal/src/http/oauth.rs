@@ -13,6 +13,7 @@ use super::AppState;
 use super::access::Caller;
 use super::answer::JsonAnswer;
 use super::extract::{Json, Query};
+use super::page::{html_escape, html_page};
 use crate::directory::AppEntry;
 use crate::domain::{secret, time};
 use crate::error::{ApiError, ApiResult};
@@ -123,40 +124,19 @@ fn sign_in_page(query: &AuthorizeQuery) -> Response {
             )
         })
     };
-    let page = format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in - dingcal</title></head>
-<body>
-<h1>Sign in</h1>
-<p>dingcal stands in for DingTalk's sign-in: enter the unionId of the user to sign in as.</p>
+    let form = format!(
+        r#"<p>dingcal stands in for DingTalk's sign-in: enter the unionId of the user to sign in as.</p>
 <form method="get" action="/oauth2/auth">
 {}{}{}{}
 <label>unionId <input name="login_hint" autofocus required></label>
 <button type="submit">Sign in</button>
-</form>
-</body></html>
-"#,
+</form>"#,
         hidden("client_id", query.client_id.as_deref()),
         hidden("redirect_uri", query.redirect_uri.as_deref()),
         hidden("response_type", query.response_type.as_deref()),
         hidden("state", query.state.as_deref()),
     );
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        page,
-    )
-        .into_response()
-}
-
-fn html_escape(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    html_page(StatusCode::OK, "Sign in", &form)
 }
 
 /// Percent-encodes what is not unreserved in a query value.

@@ -4,7 +4,7 @@
 use crate::domain::limits::{LIST_EVENTS_MAX_ATTENDEES, LIST_EVENTS_MAX_RESULTS, page_size};
 use crate::domain::time::Window;
 use crate::error::ApiResult;
-use crate::store::{EventCursor, ListEvents};
+use crate::store::{EventCursor, ListEvents, decode_position};
 use crate::wire::event::WindowQuery;
 
 /// A listing's window, paging and sizes from its query string.
@@ -46,4 +46,13 @@ pub fn window_listing(q: &WindowQuery) -> ApiResult<ListEvents> {
         q.max_attendees,
         q.next_token.as_deref(),
     )
+}
+
+/// Where a page of attendees continues: after the position its `nextToken`
+/// names, or from the start.
+pub fn position_after(next_token: Option<&str>) -> ApiResult<Option<i64>> {
+    next_token
+        .filter(|t| !t.is_empty())
+        .map(decode_position)
+        .transpose()
 }

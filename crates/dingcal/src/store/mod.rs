@@ -28,6 +28,7 @@ use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::room::RoomStatus;
+use crate::domain::signin::SignKind;
 use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::ApiResult;
@@ -363,9 +364,52 @@ pub trait RoomStore: Send + Sync {
     ) -> ApiResult<Vec<Vec<RoomSlot>>>;
 }
 
+/// Who signed in or out of an event, and when (milliseconds since the
+/// epoch); `None` in a list of those who have not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub user: UnionId,
+    pub at_ms: Option<i64>,
+}
+
+/// Signing in to events and out of them.
+#[async_trait]
+pub trait SignStore: Send + Sync {
+    /// Signs `meta.caller` in or out of an event, or one occurrence; the
+    /// first time is kept and answered. `notInEvent` for someone not on it.
+    async fn sign(&self, meta: WriteMeta, event_id: EventId, kind: SignKind) -> ApiResult<i64>;
+    /// The event's attendees who have (`done`), or have not yet, signed
+    /// `kind`, in attendee order, after the position `after`.
+    #[allow(clippy::too_many_arguments)]
+    async fn sign_list(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        kind: SignKind,
+        done: bool,
+        after: Option<i64>,
+        limit: usize,
+    ) -> ApiResult<Page<Signed>>;
+    /// The organizer of an event (or occurrence) the caller is on.
+    async fn organizer_of(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+    ) -> ApiResult<UnionId>;
+}
+
 /// Everything the server keeps.
 pub trait Store:
-    DirectoryStore + TokenStore + EventWrites + CalendarReads + ScheduleReads + AclStore + RoomStore
+    DirectoryStore
+    + TokenStore
+    + EventWrites
+    + CalendarReads
+    + ScheduleReads
+    + AclStore
+    + RoomStore
+    + SignStore
 {
 }
 
@@ -377,6 +421,7 @@ impl<T> Store for T where
         + ScheduleReads
         + AclStore
         + RoomStore
+        + SignStore
 {
 }
 

@@ -10,6 +10,7 @@ pub mod oauth;
 pub mod render;
 pub mod room;
 pub mod schedule;
+pub mod signin;
 
 use serde::{Deserialize, Deserializer};
 

@@ -19,5 +19,6 @@ mod recurrence;
 mod respond;
 mod rooms;
 mod schedule;
+mod signin;
 mod sync;
 mod user_tokens;

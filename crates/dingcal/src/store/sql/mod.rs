@@ -14,6 +14,7 @@ mod patches;
 mod responses;
 mod rooms;
 mod schedule;
+mod signins;
 mod writes;
 
 use std::sync::Arc;
@@ -435,7 +436,7 @@ mod plans {
     use rusqlite::Connection;
 
     use super::db::Sql;
-    use super::{acls, calendar, load, rooms, schedule};
+    use super::{acls, calendar, load, rooms, schedule, signins};
     use crate::store::migrate;
 
     /// The plan's steps, one per line.
@@ -482,6 +483,19 @@ mod plans {
         }
         // A grantee's every request asks this.
         assert_searches(acls::PRIVILEGE, &["(owner=? AND grantee=?)"]);
+    }
+
+    #[test]
+    fn sign_in_lists_walk_the_attendees_in_order_and_seek_each_sign_in() {
+        for sql in [signins::SIGNED, signins::NOT_SIGNED] {
+            assert_searches(sql, &["attendees_in_order (event_id=? AND position>?)"]);
+            let plan = plan(sql);
+            assert!(
+                plan.contains("USING PRIMARY KEY (event_id=? AND kind=? AND union_id=?)"),
+                "{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
     }
 
     #[test]

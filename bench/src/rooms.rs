@@ -195,6 +195,8 @@ pub async fn run(
         "an event of {SIGN_ATTENDEES} attendees, every other one signing in"
     ));
     let attendees: Vec<String> = (0..SIGN_ATTENDEES).map(user).collect();
+    // A new connection: the server has closed the probe's, idle meanwhile.
+    let mut probe = Conn::open(target.clone()).await?;
     let event = create_event(&mut probe, "signed in", &attendees).await?;
     let signers = Arc::new(attendees);
     let sign_event = event.clone();

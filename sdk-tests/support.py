@@ -127,6 +127,7 @@ def directory_toml() -> str:
         )
     for category_id, name in CATEGORIES:
         out.append(f"[[orgs.categories]]\ncategory_id = {_q(category_id)}\nname = {_q(name)}\n")
+    out.append('[[orgs.plugins]]\nplugin_id = "plugin-notes"\nname = "Notes"\nclassification = "document"\n')
     org(OTHER, "Other Corp", [(EVE, "eve", "Eve", "eve@other.example")])
     return "\n".join(out)
 

@@ -31,6 +31,27 @@ pub struct Org {
     /// The event types the org offers (ListCategories), in this order.
     #[serde(default)]
     pub categories: Vec<EventCategory>,
+    /// The calendar plugins of the org (ListOrgPlugins), in this order.
+    #[serde(default)]
+    pub plugins: Vec<Plugin>,
+}
+
+/// A calendar plugin of the org. Its subscribers are those of the file
+/// when it is first loaded; UpdateOrgPluginSubscribers changes them after.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Plugin {
+    pub plugin_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub logo: Option<String>,
+    /// `pluginClassification` on the wire (DingTalk documents no values).
+    #[serde(default)]
+    pub classification: Option<String>,
+    #[serde(default)]
+    pub dept_ids: Vec<String>,
+    #[serde(default)]
+    pub union_ids: Vec<String>,
 }
 
 /// A meeting room of the org (CONTRACT.md).
@@ -95,7 +116,13 @@ impl DirectoryFile {
         let mut union_ids = HashMap::new();
         let mut app_keys = HashMap::new();
         let mut room_ids = HashMap::new();
+        let mut plugin_ids = HashMap::new();
         for org in &self.orgs {
+            for plugin in &org.plugins {
+                if plugin_ids.insert(&plugin.plugin_id, &org.corp_id).is_some() {
+                    return Err(format!("plugin_id {:?} appears twice", plugin.plugin_id));
+                }
+            }
             for room in &org.rooms {
                 if room_ids.insert(&room.room_id, &org.corp_id).is_some() {
                     return Err(format!("room_id {:?} appears twice", room.room_id));
@@ -184,6 +211,14 @@ impl DirectoryFile {
                         name: "Focus time".into(),
                     },
                 ],
+                plugins: vec![Plugin {
+                    plugin_id: "demo-notes".into(),
+                    name: "Meeting notes".into(),
+                    logo: None,
+                    classification: Some("document".into()),
+                    dept_ids: Vec::new(),
+                    union_ids: vec!["alice-union".into()],
+                }],
             }],
         }
     }

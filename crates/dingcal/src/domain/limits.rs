@@ -100,3 +100,7 @@ pub const ROOM_SERIES_SPAN_MAX_SECONDS: i64 = 366 * 86_400;
 
 /// Users in one page of GetSignInList or GetSignOutList (DingTalk's bound).
 pub const SIGN_LIST_MAX: i64 = 500;
+
+/// Ids of each kind in one UpdateOrgPluginSubscribers (dingcal's bound:
+/// DingTalk documents none).
+pub const PLUGIN_SUBSCRIBERS_MAX: usize = 1_000;

@@ -15,6 +15,7 @@ mod oauth;
 mod operations;
 mod organizer;
 mod page;
+mod plugins;
 mod query;
 mod respond;
 mod rooms;
@@ -85,6 +86,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(organizer::router())
         .merge(rooms::router())
         .merge(signin::router())
+        .merge(plugins::router())
         .merge(instances::router())
         .merge(schedule::router())
         .fallback(error::no_route)

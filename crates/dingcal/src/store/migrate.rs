@@ -13,6 +13,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_rooms_categories.sql"),
     include_str!("../../migrations/sqlite/0009_room_slots.sql"),
     include_str!("../../migrations/sqlite/0010_sign_ins.sql"),
+    include_str!("../../migrations/sqlite/0011_plugins.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -23,6 +24,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0005_rooms_categories.sql"),
     include_str!("../../migrations/postgres/0006_room_slots.sql"),
     include_str!("../../migrations/postgres/0007_sign_ins.sql"),
+    include_str!("../../migrations/postgres/0008_plugins.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

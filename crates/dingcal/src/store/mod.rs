@@ -23,7 +23,7 @@ pub use cursor::{
 pub use idempotency::IdempotencyKey;
 pub use url::DbUrl;
 
-use crate::directory::DirectoryFile;
+use crate::directory::{DirectoryFile, Plugin};
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
@@ -136,6 +136,16 @@ pub trait DirectoryStore: Send + Sync {
     /// Replaces an app's secret and ends the tokens the old one got;
     /// whether the app exists.
     async fn set_app_secret(&self, app_key: String, secret: String) -> ApiResult<bool>;
+    /// An org's calendar plugins, with their subscribers as they stand.
+    async fn plugins(&self, corp_id: CorpId) -> ApiResult<Vec<Plugin>>;
+    /// Replaces a plugin's subscribers; whether the org has that plugin.
+    async fn set_plugin_subscribers(
+        &self,
+        corp_id: CorpId,
+        plugin_id: String,
+        dept_ids: Vec<String>,
+        union_ids: Vec<String>,
+    ) -> ApiResult<bool>;
 }
 
 /// Access tokens, user tokens and what they are issued against.

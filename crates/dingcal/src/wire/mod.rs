@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod convert;
 pub mod event;
 pub mod oauth;
+pub mod plugin;
 pub mod render;
 pub mod room;
 pub mod schedule;

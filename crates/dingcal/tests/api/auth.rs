@@ -168,13 +168,19 @@ async fn unknown_paths_methods_and_unserved_operations_answer_in_the_error_shape
         None,
     );
     // An operation of the SDK not served yet says so, by name.
-    let unserved = api.call(Method::GET, "/v1.0/calendar/plugins", None).await;
+    let unserved = api
+        .call(
+            Method::POST,
+            "/v1.0/calendar/users/alice-union/legacyEventIds/convert",
+            None,
+        )
+        .await;
     assert_error(&unserved, 501, "UnsupportedOperation", None);
     assert!(
         unserved.1["message"]
             .as_str()
             .unwrap()
-            .contains("ListOrgPlugins"),
+            .contains("ConvertLegacyEventId"),
         "{}",
         unserved.1
     );

@@ -479,3 +479,65 @@ async fn each_new_operation_needs_its_permission() {
         (Some("confirmed"), Some("alice-union"))
     );
 }
+
+#[tokio::test]
+async fn plugins_come_from_the_directory_and_their_subscribers_are_replaced() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let (status, list) = api.call(Method::GET, "/v1.0/calendar/plugins", None).await;
+    assert_eq!(status.as_u16(), 200, "{list}");
+    assert_eq!(
+        list,
+        json!({"plugins": [
+            {"pluginId": "plugin-notes", "name": "Notes", "logo": "https://notes.example/logo.png",
+             "pluginClassification": "document",
+             "subscribers": {"deptIds": [], "unionIds": ["alice-union"]}},
+            {"pluginId": "plugin-poll", "name": "Poll",
+             "subscribers": {"deptIds": [], "unionIds": []}}]})
+    );
+    let update = |plugin: &str, body: Value| {
+        let path = format!("/v1.0/calendar/plugins/{plugin}/subscribers");
+        let api = &api;
+        async move { api.call(Method::POST, &path, Some(body)).await }
+    };
+    let (status, answer) = update(
+        "plugin-poll",
+        json!({"deptIds": ["d1"], "unionIds": ["bob-union"]}),
+    )
+    .await;
+    assert_eq!((status.as_u16(), answer), (200, json!({"result": true})));
+    let (_, list) = api.call(Method::GET, "/v1.0/calendar/plugins", None).await;
+    assert_eq!(
+        list["plugins"][1]["subscribers"],
+        json!({"deptIds": ["d1"], "unionIds": ["bob-union"]})
+    );
+
+    assert_error(
+        &update("plugin-poll", json!({"unionIds": ["eve-union"]})).await,
+        400,
+        "invalidParameter",
+        None,
+    );
+    assert_error(
+        &update("no-such-plugin", json!({"unionIds": []})).await,
+        404,
+        "itemNotFound",
+        None,
+    );
+    let (_, unchanged) = api.call(Method::GET, "/v1.0/calendar/plugins", None).await;
+    assert_eq!(unchanged, list, "refusals change nothing");
+    // Another org's app sees its own plugins only, and cannot touch these.
+    let other = Api::with_app(&s, "other-app").await;
+    let (_, theirs) = other
+        .call(Method::GET, "/v1.0/calendar/plugins", None)
+        .await;
+    assert_eq!(theirs, json!({"plugins": []}));
+    let foreign = other
+        .call(
+            Method::POST,
+            "/v1.0/calendar/plugins/plugin-poll/subscribers",
+            Some(json!({"unionIds": []})),
+        )
+        .await;
+    assert_error(&foreign, 404, "itemNotFound", None);
+}

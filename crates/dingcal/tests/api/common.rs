@@ -135,6 +135,17 @@ name = "Work"
 [[orgs.categories]]
 category_id = "c2"
 name = "Home"
+
+[[orgs.plugins]]
+plugin_id = "plugin-notes"
+name = "Notes"
+logo = "https://notes.example/logo.png"
+classification = "document"
+union_ids = ["alice-union"]
+
+[[orgs.plugins]]
+plugin_id = "plugin-poll"
+name = "Poll"
 "#,
     );
     for (id, name) in [

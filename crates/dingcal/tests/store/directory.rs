@@ -47,6 +47,7 @@ fn small_org(corp_id: &str, name: &str, user: &str) -> DirectoryFile {
             apps: Vec::new(),
             rooms: Vec::new(),
             categories: Vec::new(),
+            plugins: Vec::new(),
         }],
     }
 }

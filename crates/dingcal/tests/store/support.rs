@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dingcal::directory::{App, DirectoryFile, EventCategory, Org, Room, User};
+use dingcal::directory::{App, DirectoryFile, EventCategory, Org, Plugin, Room, User};
 use dingcal::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use dingcal::domain::event::{EventChanges, EventView};
 use dingcal::domain::time::{TimeSpec, Window};
@@ -210,6 +210,14 @@ pub fn directory() -> DirectoryFile {
                         name: "Interview".into(),
                     },
                 ],
+                plugins: vec![Plugin {
+                    plugin_id: "notes".into(),
+                    name: "Notes".into(),
+                    logo: Some("https://notes.example/logo.png".into()),
+                    classification: Some("document".into()),
+                    dept_ids: vec!["dept-1".into()],
+                    union_ids: vec![ALICE.into()],
+                }],
             },
             Org {
                 corp_id: OTHER_ORG.into(),
@@ -223,6 +231,7 @@ pub fn directory() -> DirectoryFile {
                 apps: Vec::new(),
                 rooms: Vec::new(),
                 categories: Vec::new(),
+                plugins: Vec::new(),
             },
         ],
     }

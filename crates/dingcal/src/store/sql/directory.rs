@@ -1,7 +1,7 @@
 //! The directory as rows: organisations, their users and their apps.
 
 use super::db::{Db, params, sql};
-use crate::directory::{App, DirectoryFile, EventCategory, Org, Room, User};
+use crate::directory::{App, DirectoryFile, EventCategory, Org, Plugin, Room, User};
 use crate::domain::secret;
 use crate::error::ApiResult;
 
@@ -61,6 +61,29 @@ pub async fn save(conn: &impl Db, file: &DirectoryFile) -> ApiResult<()> {
                     r.name,
                     r.capacity.map(i64::from),
                     r.needs_approval
+                ],
+            )
+            .await?;
+        }
+        for (position, p) in org.plugins.iter().enumerate() {
+            conn.execute(
+                sql!(
+                    "INSERT INTO plugins (plugin_id, corp_id, name, logo, classification, dept_ids,
+                       union_ids, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                     ON CONFLICT (plugin_id) DO UPDATE SET corp_id = excluded.corp_id,
+                       name = excluded.name, logo = excluded.logo,
+                       classification = excluded.classification, position = excluded.position"
+                ),
+                params![
+                    p.plugin_id,
+                    org.corp_id,
+                    p.name,
+                    p.logo,
+                    p.classification,
+                    serde_json::to_string(&p.dept_ids)?,
+                    serde_json::to_string(&p.union_ids)?,
+                    position as i64
                 ],
             )
             .await?;
@@ -141,6 +164,7 @@ pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
                     apps: Vec::new(),
                     rooms: Vec::new(),
                     categories: Vec::new(),
+                    plugins: Vec::new(),
                 })
             },
         )
@@ -216,5 +240,55 @@ pub async fn load(conn: &impl Db) -> ApiResult<DirectoryFile> {
             )
             .await?;
     }
+    for org in &mut orgs {
+        org.plugins = plugins(conn, &org.corp_id).await?;
+    }
     Ok(DirectoryFile { orgs })
+}
+
+/// An org's plugins, with their subscribers as they stand.
+pub async fn plugins(conn: &impl Db, corp_id: &str) -> ApiResult<Vec<Plugin>> {
+    conn.query(
+        sql!(
+            "SELECT plugin_id, name, logo, classification, dept_ids, union_ids FROM plugins
+             WHERE corp_id = $1 ORDER BY position, plugin_id"
+        ),
+        params![corp_id],
+        |r| {
+            Ok(Plugin {
+                plugin_id: r.get("plugin_id")?,
+                name: r.get("name")?,
+                logo: r.get("logo")?,
+                classification: r.get("classification")?,
+                dept_ids: serde_json::from_str(&r.get::<String>("dept_ids")?)?,
+                union_ids: serde_json::from_str(&r.get::<String>("union_ids")?)?,
+            })
+        },
+    )
+    .await
+}
+
+/// Replaces a plugin's subscribers; whether the org has that plugin.
+pub async fn set_plugin_subscribers(
+    conn: &impl Db,
+    corp_id: &str,
+    plugin_id: &str,
+    dept_ids: &[String],
+    union_ids: &[String],
+) -> ApiResult<bool> {
+    let changed = conn
+        .execute(
+            sql!(
+                "UPDATE plugins SET dept_ids = $1, union_ids = $2
+                 WHERE plugin_id = $3 AND corp_id = $4"
+            ),
+            params![
+                serde_json::to_string(dept_ids)?,
+                serde_json::to_string(union_ids)?,
+                plugin_id,
+                corp_id
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
 }

@@ -33,7 +33,7 @@ use super::{
     ListEvents, Listed, Outcome, Page, ScheduleReads, TokenRecord, TokenStore, UserGrant,
     WriteMeta,
 };
-use crate::directory::DirectoryFile;
+use crate::directory::{DirectoryFile, Plugin};
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::time::Window;
@@ -107,6 +107,37 @@ impl<B: Backend> DirectoryStore for SqlStore<B> {
     async fn load_directory(&self) -> ApiResult<DirectoryFile> {
         self.backend
             .read(|conn| Box::pin(directory::load(conn)))
+            .await
+    }
+
+    async fn plugins(&self, corp_id: CorpId) -> ApiResult<Vec<Plugin>> {
+        self.backend
+            .read_alone(move |conn| {
+                Box::pin(async move { directory::plugins(conn, corp_id.as_str()).await })
+            })
+            .await
+    }
+
+    async fn set_plugin_subscribers(
+        &self,
+        corp_id: CorpId,
+        plugin_id: String,
+        dept_ids: Vec<String>,
+        union_ids: Vec<String>,
+    ) -> ApiResult<bool> {
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    directory::set_plugin_subscribers(
+                        conn,
+                        corp_id.as_str(),
+                        &plugin_id,
+                        &dept_ids,
+                        &union_ids,
+                    )
+                    .await
+                })
+            })
             .await
     }
 

@@ -169,6 +169,16 @@ impl ApiError {
         Self::new(Status::BadRequest, "permissionDenied", message)
     }
 
+    /// SubscribeCalendar past the most one user may have (DingTalk's code
+    /// and message).
+    pub fn exceed_subscribe_limit() -> Self {
+        Self::new(
+            Status::BadRequest,
+            "exceedSubscribeLimit",
+            "exceed subscribe limit",
+        )
+    }
+
     /// SignIn or SignOut by someone not on the event (DingTalk's message).
     pub fn not_in_event() -> Self {
         Self::new(Status::BadRequest, "notInEvent", "用户不在日程内")

@@ -68,6 +68,8 @@ pub enum CalendarRef {
     Primary,
     /// The primary calendar of this user, by the id ListCalendars gave it.
     Of(UnionId),
+    /// A subscribed calendar, by its id.
+    Subscribed(String),
 }
 
 impl CalendarRef {
@@ -78,15 +80,18 @@ impl CalendarRef {
         if calendar_id == "primary" {
             return Ok(CalendarRef::Primary);
         }
-        URL_SAFE_NO_PAD
+        let decoded = URL_SAFE_NO_PAD
             .decode(calendar_id)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .and_then(|s| {
-                s.strip_prefix(ID_PREFIX)
-                    .map(|u| CalendarRef::Of(UnionId(u.into())))
-            })
-            .ok_or_else(ApiError::calendar_not_found)
+            .ok_or_else(ApiError::calendar_not_found)?;
+        if let Some(owner) = decoded.strip_prefix(ID_PREFIX) {
+            return Ok(CalendarRef::Of(UnionId(owner.into())));
+        }
+        if decoded.starts_with(super::subscribed::ID_PREFIX) {
+            return Ok(CalendarRef::Subscribed(calendar_id.to_string()));
+        }
+        Err(ApiError::calendar_not_found())
     }
 }
 

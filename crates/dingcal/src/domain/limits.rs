@@ -104,3 +104,14 @@ pub const SIGN_LIST_MAX: i64 = 500;
 /// Ids of each kind in one UpdateOrgPluginSubscribers (dingcal's bound:
 /// DingTalk documents none).
 pub const PLUGIN_SUBSCRIBERS_MAX: usize = 1_000;
+
+/// A subscribed calendar's name, in characters (DingTalk's bound: its
+/// message says "less than 128").
+pub const CALENDAR_NAME_MAX: usize = 128;
+/// A subscribed calendar's description (DingTalk's bound).
+pub const CALENDAR_DESCRIPTION_MAX: usize = 1_024;
+/// Ids in each list of a subscribe scope, and managers (dingcal's bound).
+pub const SUBSCRIBE_SCOPE_MAX: usize = 1_000;
+/// Calendars one user may subscribe to (dingcal's bound: DingTalk answers
+/// `exceedSubscribeLimit` at a number it does not document).
+pub const SUBSCRIPTIONS_PER_USER: usize = 100;

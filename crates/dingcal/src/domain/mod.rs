@@ -12,6 +12,7 @@ pub mod room;
 pub mod secret;
 pub mod series;
 pub mod signin;
+pub mod subscribed;
 pub mod time;
 
 macro_rules! id_type {

@@ -78,6 +78,8 @@ pub struct Write;
 pub struct ScheduleRead;
 pub struct AclRead;
 pub struct AclWrite;
+pub struct CalendarRead;
+pub struct CalendarWrite;
 
 impl Scope for Read {
     const NEEDED: Permission = Permission::EventRead;
@@ -93,6 +95,12 @@ impl Scope for AclRead {
 }
 impl Scope for AclWrite {
     const NEEDED: Permission = Permission::AclWrite;
+}
+impl Scope for CalendarRead {
+    const NEEDED: Permission = Permission::CalendarRead;
+}
+impl Scope for CalendarWrite {
+    const NEEDED: Permission = Permission::CalendarWrite;
 }
 
 /// The checked access token of a request, holding the permission `P` names.
@@ -140,22 +148,28 @@ impl<P> Access<P> {
     /// An app acts as the path's user; a user's token as its user. Either
     /// uses its own calendar as `owner`, and another user's (named by that
     /// user's path and `primary`, or by the id ListCalendars gives it) at
-    /// what an access rule grants; anything else is refused alike, whether
-    /// that user exists or not.
+    /// what an access rule grants; a subscribed calendar as its author or
+    /// a manager (writer) or a subscriber (reader). Anything else is
+    /// refused alike, whether that user exists or not.
     pub async fn calendar(
         &self,
         state: &AppState,
         path: &CalendarPath,
         needed: Privilege,
     ) -> ApiResult<CalendarAccess> {
-        let calendar = CalendarRef::parse(&path.calendar_id)?;
         let corp_id = &self.grant.corp_id;
+        // Another user's calendar by its id; `None` for the path's primary.
+        let named = match CalendarRef::parse(&path.calendar_id)? {
+            CalendarRef::Subscribed(id) => return self.subscribed(state, path, id, needed).await,
+            CalendarRef::Primary => None,
+            CalendarRef::Of(owner) => Some(owner),
+        };
         let (acting, owner) = match &self.grant.user {
             None => {
                 let acting = self.path_user(state, &path.user_id)?;
-                let owner = match calendar {
-                    CalendarRef::Primary => acting.clone(),
-                    CalendarRef::Of(owner) => state
+                let owner = match named {
+                    None => acting.clone(),
+                    Some(owner) => state
                         .directory
                         .member(corp_id, owner.as_str())
                         .map_err(|_| ApiError::calendar_not_found())?,
@@ -163,10 +177,10 @@ impl<P> Access<P> {
                 (acting, owner)
             }
             Some(me) => {
-                let owner = match calendar {
-                    CalendarRef::Primary if path.user_id == "me" => me.clone(),
-                    CalendarRef::Primary => UnionId(path.user_id.clone()),
-                    CalendarRef::Of(owner) => owner,
+                let owner = match named {
+                    None if path.user_id == "me" => me.clone(),
+                    None => UnionId(path.user_id.clone()),
+                    Some(owner) => owner,
                 };
                 (me.clone(), owner)
             }
@@ -182,6 +196,33 @@ impl<P> Access<P> {
         };
         Ok(CalendarAccess {
             owner,
+            privilege: privilege.require(needed)?,
+        })
+    }
+
+    /// A subscribed calendar, as its author or a manager (writer) or a
+    /// subscriber (reader) uses it.
+    async fn subscribed(
+        &self,
+        state: &AppState,
+        path: &CalendarPath,
+        calendar_id: String,
+        needed: Privilege,
+    ) -> ApiResult<CalendarAccess> {
+        let acting = match &self.grant.user {
+            None => self.path_user(state, &path.user_id)?,
+            Some(me) => me.clone(),
+        };
+        let (calendar, subscribes) = state
+            .store
+            .subscribed(self.grant.corp_id.clone(), calendar_id, acting.clone())
+            .await?
+            .ok_or_else(ApiError::calendar_not_found)?;
+        let privilege = calendar
+            .privilege(&acting, subscribes)
+            .ok_or_else(ApiError::not_own_calendar)?;
+        Ok(CalendarAccess {
+            owner: calendar.owner(),
             privilege: privilege.require(needed)?,
         })
     }

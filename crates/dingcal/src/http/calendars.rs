@@ -38,7 +38,8 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(ACL, delete(delete_acl))
 }
 
-/// The user's own calendar, then those shared with them.
+/// The user's own calendar, those shared with them, then the subscribed
+/// calendars they authored or subscribe to.
 async fn list_calendars(
     State(state): State<Arc<AppState>>,
     access: Access<Read>,
@@ -50,7 +51,11 @@ async fn list_calendars(
         .store
         .shared_with(corp_id.clone(), user.clone())
         .await?;
-    let mut calendars = Vec::with_capacity(1 + shared.len());
+    let subscribed = state
+        .store
+        .calendars_of(corp_id.clone(), user.clone())
+        .await?;
+    let mut calendars = Vec::with_capacity(1 + shared.len() + subscribed.len());
     let owned = [(user.clone(), Privilege::Owner)];
     for (owner, privilege) in owned.into_iter().chain(shared) {
         let e_tag = state
@@ -65,9 +70,25 @@ async fn list_calendars(
                 shared_id(&owner)
             },
             summary: state.directory.display_name(&owner),
+            description: None,
             time_zone: TIME_ZONE,
             e_tag,
             kind: if own { "primary" } else { "shared" },
+            privilege: privilege.as_str(),
+        });
+    }
+    for calendar in &subscribed {
+        let privilege = calendar.privilege(&user, true).unwrap_or(Privilege::Reader);
+        calendars.push(CalendarBody {
+            id: calendar.calendar_id.clone(),
+            summary: &calendar.name,
+            description: calendar.description.as_deref(),
+            time_zone: TIME_ZONE,
+            e_tag: state
+                .store
+                .calendar_tag(corp_id.clone(), calendar.owner())
+                .await?,
+            kind: "subscribed",
             privilege: privilege.as_str(),
         });
     }

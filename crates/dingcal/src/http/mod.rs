@@ -22,6 +22,7 @@ mod rooms;
 mod schedule;
 mod serve;
 mod signin;
+mod subscribed;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -87,6 +88,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(rooms::router())
         .merge(signin::router())
         .merge(plugins::router())
+        .merge(subscribed::router())
         .merge(instances::router())
         .merge(schedule::router())
         .fallback(error::no_route)

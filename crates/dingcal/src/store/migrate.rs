@@ -14,6 +14,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_room_slots.sql"),
     include_str!("../../migrations/sqlite/0010_sign_ins.sql"),
     include_str!("../../migrations/sqlite/0011_plugins.sql"),
+    include_str!("../../migrations/sqlite/0012_subscribed_calendars.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -25,6 +26,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0006_room_slots.sql"),
     include_str!("../../migrations/postgres/0007_sign_ins.sql"),
     include_str!("../../migrations/postgres/0008_plugins.sql"),
+    include_str!("../../migrations/postgres/0009_subscribed_calendars.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

@@ -29,6 +29,7 @@ use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::room::RoomStatus;
 use crate::domain::signin::SignKind;
+use crate::domain::subscribed::SubscribedCalendar;
 use crate::domain::time::{When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::ApiResult;
@@ -410,6 +411,34 @@ pub trait SignStore: Send + Sync {
     ) -> ApiResult<UnionId>;
 }
 
+/// Subscribed calendars and their subscriptions.
+#[async_trait]
+pub trait SubscribedStore: Send + Sync {
+    /// Makes a calendar, or replaces its settings (its id and author stay).
+    async fn save_subscribed(&self, meta: WriteMeta, calendar: SubscribedCalendar)
+    -> ApiResult<()>;
+    /// The org's subscribed calendar of that id, and whether `user`
+    /// subscribes to it.
+    async fn subscribed(
+        &self,
+        corp_id: CorpId,
+        calendar_id: String,
+        user: UnionId,
+    ) -> ApiResult<Option<(SubscribedCalendar, bool)>>;
+    /// Deletes a calendar: its subscriptions end and its events go.
+    async fn delete_subscribed(&self, meta: WriteMeta, calendar_id: String) -> ApiResult<()>;
+    /// `meta.caller` subscribes (again: nothing changes); at most
+    /// `SUBSCRIPTIONS_PER_USER` (`exceedSubscribeLimit`).
+    async fn subscribe(&self, meta: WriteMeta, calendar_id: String) -> ApiResult<()>;
+    async fn unsubscribe(&self, meta: WriteMeta, calendar_id: String) -> ApiResult<()>;
+    /// The calendars `user` authored or subscribes to, by id.
+    async fn calendars_of(
+        &self,
+        corp_id: CorpId,
+        user: UnionId,
+    ) -> ApiResult<Vec<SubscribedCalendar>>;
+}
+
 /// Everything the server keeps.
 pub trait Store:
     DirectoryStore
@@ -420,6 +449,7 @@ pub trait Store:
     + AclStore
     + RoomStore
     + SignStore
+    + SubscribedStore
 {
 }
 
@@ -432,6 +462,7 @@ impl<T> Store for T where
         + AclStore
         + RoomStore
         + SignStore
+        + SubscribedStore
 {
 }
 

@@ -18,6 +18,8 @@ pub struct CalendarList<'a> {
 pub struct CalendarBody<'a> {
     pub id: String,
     pub summary: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
     pub time_zone: &'static str,
     pub e_tag: String,
     #[serde(rename = "type")]

@@ -12,6 +12,7 @@ pub mod render;
 pub mod room;
 pub mod schedule;
 pub mod signin;
+pub mod subscribed;
 
 use serde::{Deserialize, Deserializer};
 

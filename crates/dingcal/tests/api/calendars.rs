@@ -458,6 +458,54 @@ async fn each_new_operation_needs_its_permission() {
             None,
             "Calendar.Event.Read",
         ),
+        (
+            Method::POST,
+            "/v1.0/calendar/users/alice-union/subscribedCalendars".into(),
+            Some(json!({})),
+            "Calendar.Calendar.Write",
+        ),
+        (
+            Method::GET,
+            "/v1.0/calendar/users/alice-union/subscribedCalendars/x".into(),
+            None,
+            "Calendar.Calendar.Read",
+        ),
+        (
+            Method::POST,
+            "/v1.0/calendar/users/alice-union/calendars/x/subscribe".into(),
+            None,
+            "Calendar.Calendar.Write",
+        ),
+        (
+            Method::GET,
+            "/v1.0/calendar/plugins".into(),
+            None,
+            "Calendar.Event.Read",
+        ),
+        (
+            Method::POST,
+            "/v1.0/calendar/plugins/p/subscribers".into(),
+            Some(json!({})),
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::POST,
+            format!("{event}/signin"),
+            None,
+            "Calendar.Event.Write",
+        ),
+        (
+            Method::GET,
+            format!("{event}/signin?type=sign_in&maxResults=5"),
+            None,
+            "Calendar.Event.Read",
+        ),
+        (
+            Method::GET,
+            format!("{event}/signInLinks"),
+            None,
+            "Calendar.Event.Write",
+        ),
     ];
     for (method, path, body, scope) in cases {
         let answer = none.call(method, &path, body).await;

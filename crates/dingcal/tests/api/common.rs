@@ -89,7 +89,8 @@ name = "Acme"
 app_key = "acme-full"
 app_secret = "full-secret"
 permissions = ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read",
-               "Calendar.Acl.Read", "Calendar.Acl.Write"]
+               "Calendar.Acl.Read", "Calendar.Acl.Write", "Calendar.Calendar.Read",
+               "Calendar.Calendar.Write"]
 redirect_uris = ["http://app.example/cb", "http://a.example"]
 
 [[orgs.apps]]

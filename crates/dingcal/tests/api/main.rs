@@ -20,5 +20,6 @@ mod respond;
 mod rooms;
 mod schedule;
 mod signin;
+mod subscribed;
 mod sync;
 mod user_tokens;

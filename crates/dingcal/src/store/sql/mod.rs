@@ -15,6 +15,7 @@ mod responses;
 mod rooms;
 mod schedule;
 mod signins;
+mod subscribed;
 mod writes;
 
 use std::sync::Arc;

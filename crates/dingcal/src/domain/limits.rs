@@ -115,3 +115,7 @@ pub const SUBSCRIBE_SCOPE_MAX: usize = 1_000;
 /// Calendars one user may subscribe to (dingcal's bound: DingTalk answers
 /// `exceedSubscribeLimit` at a number it does not document).
 pub const SUBSCRIPTIONS_PER_USER: usize = 100;
+
+/// Legacy ids in one ConvertLegacyEventId (dingcal's bound: DingTalk
+/// documents none).
+pub const LEGACY_IDS_PER_CALL: usize = 100;

@@ -5,6 +5,7 @@
 pub mod attendee;
 pub mod calendar;
 pub mod event;
+pub mod legacy;
 pub mod limits;
 pub mod policy;
 pub mod recurrence;
@@ -50,8 +51,7 @@ id_type!(
 
 /// The 64 URL-safe characters in the order ASCII sorts them, so that ids
 /// written with them sort as the numbers they stand for.
-const ORDERED_DIGITS: &[u8; 64] =
-    b"-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+const ORDERED_DIGITS: &[u8; 64] = legacy::DIGITS;
 
 impl EventId {
     /// A new id, 24 URL-safe characters in the style of the real service's:

@@ -11,6 +11,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod instances;
+mod legacy;
 mod oauth;
 mod operations;
 mod organizer;
@@ -89,6 +90,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(signin::router())
         .merge(plugins::router())
         .merge(subscribed::router())
+        .merge(legacy::router())
         .merge(instances::router())
         .merge(schedule::router())
         .fallback(error::no_route)

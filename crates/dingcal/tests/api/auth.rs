@@ -170,8 +170,8 @@ async fn unknown_paths_methods_and_unserved_operations_answer_in_the_error_shape
     // An operation of the SDK not served yet says so, by name.
     let unserved = api
         .call(
-            Method::POST,
-            "/v1.0/calendar/users/alice-union/legacyEventIds/convert",
+            Method::GET,
+            &format!("{}/minutes", event_path("alice-union", "x")),
             None,
         )
         .await;
@@ -180,7 +180,7 @@ async fn unknown_paths_methods_and_unserved_operations_answer_in_the_error_shape
         unserved.1["message"]
             .as_str()
             .unwrap()
-            .contains("ConvertLegacyEventId"),
+            .contains("ListAiMinutes"),
         "{}",
         unserved.1
     );

@@ -597,3 +597,47 @@ async fn text_with_a_nul_character_is_refused_and_changes_nothing() {
     assert_eq!(status.as_u16(), 200);
     assert_eq!(page["events"].as_array().map(Vec::len), Some(0), "{page}");
 }
+
+/// ConvertLegacyEventId maps the legacy ids of the user's events (the id
+/// read as a number, README) to their ids, and leaves out the rest.
+#[tokio::test]
+async fn legacy_ids_convert_to_the_users_events_only() {
+    use dingcal::domain::EventId;
+    use dingcal::domain::legacy::legacy_id;
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let mine = id_of(
+        &api.create("alice-union", meeting("Mine", &["bob-union"]))
+            .await,
+    );
+    let theirs = id_of(&api.create("carol-union", meeting("Theirs", &[])).await);
+    let legacy = |id: &str| legacy_id(&EventId(id.into())).unwrap();
+    let convert = |user: &str, ids: Value| {
+        let path = format!("/v1.0/calendar/users/{user}/legacyEventIds/convert");
+        let api = &api;
+        async move {
+            api.call(Method::POST, &path, Some(json!({"legacyEventIds": ids})))
+                .await
+        }
+    };
+    let (status, answer) = convert(
+        "bob-union",
+        json!([legacy(&mine), legacy(&theirs), "12345"]),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{answer}");
+    assert_eq!(answer, json!({"legacyEventIdMap": {legacy(&mine): mine}}));
+    assert_error(
+        &convert("bob-union", json!([])).await,
+        400,
+        "invalidParameter",
+        None,
+    );
+    let too_many: Vec<String> = (0..101).map(|n| n.to_string()).collect();
+    assert_error(
+        &convert("bob-union", json!(too_many)).await,
+        400,
+        "invalidParameter",
+        None,
+    );
+}

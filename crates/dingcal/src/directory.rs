@@ -361,7 +361,8 @@ impl Directory {
         }
     }
 
-    /// Attendees must be users of the org; names the first that is not.
+    /// Attendees (and grantees, managers, subscribers) must be users of the
+    /// org; names the first that is not.
     pub fn check_members<'a>(
         &self,
         corp_id: &CorpId,
@@ -372,7 +373,7 @@ impl Directory {
                 Some(u) if &u.corp_id == corp_id => {}
                 _ => {
                     return Err(ApiError::invalid_parameter(format!(
-                        "attendee {:?} is not a user of this organization",
+                        "{:?} is not a user of this organization",
                         id.as_str()
                     )));
                 }

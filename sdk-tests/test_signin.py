@@ -62,6 +62,7 @@ def test_the_sign_in_link_signs_a_visitor_in(api, day):
         lambda: api.client.get_sign_out_link_with_options(
             "primary", BOB, event.id, _h(api, cal.GetSignOutLinkHeaders), RuntimeOptions()),
         400, "permissionDenied", "Request user has no permission to launch sign out")
-    with urllib.request.urlopen(f"{link}?login_hint={BOB}") as page:
+    # The page's form posts who signs.
+    with urllib.request.urlopen(link, data=f"login_hint={BOB}".encode()) as page:
         assert page.status == 200
     assert [u.user_id for u in _list(api, event.id, "sign_in").users] == [BOB]

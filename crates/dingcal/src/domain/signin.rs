@@ -1,10 +1,6 @@
 //! Signing in to an event and out of it (SignIn, CheckIn, SignOut), the
 //! lists of who has and has not, and the links an organizer hands out.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-use super::EventId;
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +15,14 @@ impl SignKind {
         match self {
             SignKind::In => "in",
             SignKind::Out => "out",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<SignKind> {
+        match stored {
+            "in" => Some(SignKind::In),
+            "out" => Some(SignKind::Out),
+            _ => None,
         }
     }
 
@@ -50,24 +54,6 @@ impl SignKind {
     }
 }
 
-/// The code of an event's sign-in or sign-out link: which event, and
-/// which way. The page it opens still asks who signs, as the stand-in
-/// sign-in does, and takes only the event's attendees.
-pub fn link_code(kind: SignKind, event: &EventId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{}", kind.as_str(), event.as_str()))
-}
-
-pub fn parse_link_code(code: &str) -> Option<(SignKind, EventId)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(code).ok()?).ok()?;
-    let (kind, event) = text.split_once(':')?;
-    let kind = match kind {
-        "in" => SignKind::In,
-        "out" => SignKind::Out,
-        _ => return None,
-    };
-    (!event.is_empty()).then(|| (kind, EventId(event.to_string())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,13 +65,5 @@ mod tests {
         assert!(SignKind::Out.list_type(Some("sign_out")).unwrap());
         assert!(SignKind::In.list_type(Some("sign_out")).is_err());
         assert!(SignKind::Out.list_type(None).is_err());
-    }
-
-    #[test]
-    fn a_link_code_reads_back() {
-        let event = EventId("abc_20261201T020000Z".into());
-        let code = link_code(SignKind::Out, &event);
-        assert_eq!(parse_link_code(&code), Some((SignKind::Out, event)));
-        assert_eq!(parse_link_code("nonsense!"), None);
     }
 }

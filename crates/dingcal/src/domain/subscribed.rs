@@ -84,12 +84,18 @@ impl SubscribedCalendar {
         &self.author == user || self.managers.contains(user)
     }
 
-    /// What `user` may do with its events: write them as author or
-    /// manager, read them as a subscriber.
-    pub fn privilege(&self, user: &UnionId, subscribed: bool) -> Option<Privilege> {
+    /// What `user` (of `corp_id`) may do with its events: write them as
+    /// author or manager, read them as a subscriber still inside its
+    /// scope (a subscription the scope no longer covers reads nothing).
+    pub fn privilege(
+        &self,
+        user: &UnionId,
+        corp_id: &CorpId,
+        subscribed: bool,
+    ) -> Option<Privilege> {
         if self.may_manage(user) {
             Some(Privilege::Writer)
-        } else if subscribed {
+        } else if subscribed && self.scope.includes(user, corp_id) {
             Some(Privilege::Reader)
         } else {
             None

@@ -219,7 +219,7 @@ impl<P> Access<P> {
             .await?
             .ok_or_else(ApiError::calendar_not_found)?;
         let privilege = calendar
-            .privilege(&acting, subscribes)
+            .privilege(&acting, &self.grant.corp_id, subscribes)
             .ok_or_else(ApiError::not_own_calendar)?;
         Ok(CalendarAccess {
             owner: calendar.owner(),
@@ -246,7 +246,13 @@ impl<P> Access<P> {
             idempotency: client_token.token.map(|token| IdempotencyKey {
                 app_key: self.grant.app_key.clone(),
                 token,
-                request: client_token.request,
+                // Users of one app share its tokens' space: a user's token
+                // is tied to its user, so that no one is answered another's
+                // first request.
+                request: match &self.grant.user {
+                    Some(user) => format!("{} as {}", client_token.request, user.as_str()),
+                    None => client_token.request,
+                },
             }),
             ..self.plain_write_meta(caller)
         }

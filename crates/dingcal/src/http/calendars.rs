@@ -78,7 +78,9 @@ async fn list_calendars(
         });
     }
     for calendar in &subscribed {
-        let privilege = calendar.privilege(&user, true).unwrap_or(Privilege::Reader);
+        let privilege = calendar
+            .privilege(&user, &corp_id, true)
+            .unwrap_or(Privilege::Reader);
         calendars.push(CalendarBody {
             id: calendar.calendar_id.clone(),
             summary: &calendar.name,

@@ -56,6 +56,10 @@ async fn update_subscribers(
     Path(plugin_id): Path<String>,
     Json(body): Json<Option<SubscribersRequest>>,
 ) -> ApiResult<RawJson> {
+    // An org-wide setting: an app's, never one user's token.
+    if access.grant.user.is_some() {
+        return Err(ApiError::not_own_calendar());
+    }
     let body =
         body.ok_or_else(|| ApiError::invalid_parameter("The request body must be provided."))?;
     let dept_ids = body.dept_ids.unwrap_or_default();

@@ -92,7 +92,8 @@ async fn remove_rooms(
 }
 
 /// A room's answer to its booking, as a room's approver gives it through
-/// the organizer's calendar.
+/// the organizer's calendar: an app, never a user's token (or organizers
+/// would approve their own bookings).
 async fn respond_room(
     State(state): State<Arc<AppState>>,
     access: Access<Write>,
@@ -100,6 +101,9 @@ async fn respond_room(
     client_token: ClientToken,
     Json(body): Json<Option<RoomRespondRequest>>,
 ) -> ApiResult<RawJson> {
+    if access.grant.user.is_some() {
+        return Err(ApiError::not_own_calendar());
+    }
     let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
     let event_id = path.event_id()?;
     let room_id = path.room_id.clone().unwrap_or_default();

@@ -1,13 +1,13 @@
 //! Signing in to an event and out of it: SignIn, CheckIn (the legacy
 //! path, the same record), SignOut, GetSignInList, GetSignOutList, and the
 //! organizer's links, GetSignInLink and GetSignOutLink, whose page
-//! (`/checkin/{code}`) signs a visitor in or out through the stand-in
-//! sign-in.
+//! (`/checkin/{code}`, the code random and kept) signs a visitor in or out
+//! through the stand-in sign-in.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -20,8 +20,8 @@ use super::page::{html_escape, html_page};
 use super::query::position_after;
 use crate::domain::calendar::Privilege;
 use crate::domain::limits::SIGN_LIST_MAX;
-use crate::domain::signin::{SignKind, link_code, parse_link_code};
-use crate::domain::{UnionId, time};
+use crate::domain::signin::SignKind;
+use crate::domain::{CorpId, EventId, UnionId, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::WriteMeta;
 use crate::wire::signin::{
@@ -42,7 +42,7 @@ pub fn router() -> Router<Arc<AppState>> {
         )
         .route(&format!("{EVENT}/signInLinks"), get(sign_in_link))
         .route(&format!("{EVENT}/signOutLinks"), get(sign_out_link))
-        .route(LINK_PAGE, get(link_page))
+        .route(LINK_PAGE, get(link_page).post(link_sign))
 }
 
 /// Signs the path's user (the one signing) in or out; the first time.
@@ -166,14 +166,15 @@ async fn link(
     if organizer != calendar.owner {
         return Err(kind.no_link_permission());
     }
+    let code = state
+        .store
+        .sign_link(access.grant.corp_id.clone(), event_id, kind)
+        .await?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1");
-    Ok(format!(
-        "http://{host}/checkin/{}",
-        link_code(kind, &event_id)
-    ))
+    Ok(format!("http://{host}/checkin/{code}"))
 }
 
 async fn sign_in_link(
@@ -196,48 +197,65 @@ async fn sign_out_link(
     RawJson::of(&SignOutLink { sign_out_link })
 }
 
-/// A sign-in or sign-out link opened in a browser: a form asking who signs
-/// (the stand-in sign-in: DingTalk would know), then the signing, for an
-/// attendee of the event only.
-async fn link_page(
-    State(state): State<Arc<AppState>>,
-    Path(code): Path<String>,
-    Query(query): Query<LinkQuery>,
-) -> Response {
-    let Some((kind, event_id)) = parse_link_code(&code) else {
-        return html_page(
+/// What a link's code names, and its page's title and outcome words.
+async fn target(
+    state: &AppState,
+    code: &str,
+) -> Result<(CorpId, EventId, SignKind, &'static str, &'static str), Response> {
+    let found = state.store.sign_link_target(code.to_string()).await;
+    let Ok(Some((corp_id, event_id, kind))) = found else {
+        return Err(html_page(
             StatusCode::NOT_FOUND,
             "No such link",
             "<p>This link is not one dingcal made.</p>",
-        );
+        ));
     };
     let (title, done) = match kind {
         SignKind::In => ("Sign in", "Signed in"),
         SignKind::Out => ("Sign out", "Signed out"),
     };
-    let Some(hint) = query.login_hint.filter(|h| !h.is_empty()) else {
-        let form = format!(
-            "<p>dingcal stands in for DingTalk's sign-in: enter the unionId of the user who signs.</p>\n\
-             <form method=\"get\" action=\"/checkin/{}\">\n\
-             <label>unionId <input name=\"login_hint\" autofocus required></label>\n\
-             <button type=\"submit\">{title}</button>\n</form>",
-            html_escape(&code)
-        );
-        return html_page(StatusCode::OK, title, &form);
+    Ok((corp_id, event_id, kind, title, done))
+}
+
+/// A sign-in or sign-out link opened in a browser: a form asking who signs
+/// (the stand-in sign-in: DingTalk would know), posted back to the link.
+async fn link_page(State(state): State<Arc<AppState>>, Path(code): Path<String>) -> Response {
+    let (_, _, _, title, _) = match target(&state, &code).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
-    let user = UnionId(hint);
-    let signed = match state.directory.corp_of(&user) {
-        Some(corp_id) => {
-            let meta = WriteMeta {
-                corp_id: corp_id.clone(),
-                caller: user.clone(),
-                now: time::now(),
-                idempotency: None,
-            };
-            state.store.sign(meta, event_id, kind).await
-        }
-        // Someone unknown is told what someone not on the event is.
-        None => Err(ApiError::not_in_event()),
+    let form = format!(
+        "<p>dingcal stands in for DingTalk's sign-in: enter the unionId of the user who signs.</p>\n\
+         <form method=\"post\" action=\"/checkin/{}\">\n\
+         <label>unionId <input name=\"login_hint\" autofocus required></label>\n\
+         <button type=\"submit\">{title}</button>\n</form>",
+        html_escape(&code)
+    );
+    html_page(StatusCode::OK, title, &form)
+}
+
+/// The form posted: signs the user it names in or out, if they are on the
+/// event (a user of another org is told the same as one not on it).
+async fn link_sign(
+    State(state): State<Arc<AppState>>,
+    Path(code): Path<String>,
+    Form(form): Form<LinkQuery>,
+) -> Response {
+    let (corp_id, event_id, kind, title, done) = match target(&state, &code).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let user = UnionId(form.login_hint.unwrap_or_default());
+    let signed = if state.directory.corp_of(&user) == Some(&corp_id) {
+        let meta = WriteMeta {
+            corp_id,
+            caller: user.clone(),
+            now: time::now(),
+            idempotency: None,
+        };
+        state.store.sign(meta, event_id, kind).await
+    } else {
+        Err(ApiError::not_in_event())
     };
     match signed {
         Ok(at_ms) => {

@@ -197,12 +197,14 @@ async fn delete(
 }
 
 /// The subscribed calendar a subscribe path names, for a user inside its
-/// scope (DingTalk's codes and messages).
+/// scope when `to_subscribe` (DingTalk's codes and messages); anyone may
+/// leave one, even after the scope left them out.
 async fn subscribable(
     state: &AppState,
     access: &Access<CalendarWrite>,
     user_id: &str,
     calendar_id: &str,
+    to_subscribe: bool,
 ) -> ApiResult<(UnionId, SubscribedCalendar)> {
     let user = access.path_user(state, user_id)?;
     if calendar_id.trim().is_empty() {
@@ -219,7 +221,10 @@ async fn subscribable(
         .subscribed(access.grant.corp_id.clone(), id, user.clone())
         .await?
         .ok_or_else(type_invalid)?;
-    if !calendar.scope.includes(&user, &access.grant.corp_id) && !calendar.may_manage(&user) {
+    if to_subscribe
+        && !calendar.scope.includes(&user, &access.grant.corp_id)
+        && !calendar.may_manage(&user)
+    {
         return Err(ApiError::permission_denied_400("用户不在订阅范围"));
     }
     Ok((user, calendar))
@@ -230,7 +235,7 @@ async fn subscribe(
     access: Access<CalendarWrite>,
     Path((user_id, calendar_id)): Path<(String, String)>,
 ) -> ApiResult<()> {
-    let (user, calendar) = subscribable(&state, &access, &user_id, &calendar_id).await?;
+    let (user, calendar) = subscribable(&state, &access, &user_id, &calendar_id, true).await?;
     let meta = access.plain_write_meta(user);
     state.store.subscribe(meta, calendar.calendar_id).await
 }
@@ -240,7 +245,7 @@ async fn unsubscribe(
     access: Access<CalendarWrite>,
     Path((user_id, calendar_id)): Path<(String, String)>,
 ) -> ApiResult<RawJson> {
-    let (user, calendar) = subscribable(&state, &access, &user_id, &calendar_id).await?;
+    let (user, calendar) = subscribable(&state, &access, &user_id, &calendar_id, false).await?;
     let meta = access.plain_write_meta(user);
     state.store.unsubscribe(meta, calendar.calendar_id).await?;
     RawJson::done()

@@ -15,6 +15,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_sign_ins.sql"),
     include_str!("../../migrations/sqlite/0011_plugins.sql"),
     include_str!("../../migrations/sqlite/0012_subscribed_calendars.sql"),
+    include_str!("../../migrations/sqlite/0013_sign_links.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -27,6 +28,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0007_sign_ins.sql"),
     include_str!("../../migrations/postgres/0008_plugins.sql"),
     include_str!("../../migrations/postgres/0009_subscribed_calendars.sql"),
+    include_str!("../../migrations/postgres/0010_sign_links.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

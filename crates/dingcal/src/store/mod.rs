@@ -402,6 +402,19 @@ pub trait SignStore: Send + Sync {
         after: Option<i64>,
         limit: usize,
     ) -> ApiResult<Page<Signed>>;
+    /// The code of an event's sign-in or sign-out link: made at the first
+    /// ask, the same after.
+    async fn sign_link(
+        &self,
+        corp_id: CorpId,
+        event_id: EventId,
+        kind: SignKind,
+    ) -> ApiResult<String>;
+    /// What a link's code names: the org, the event and which way.
+    async fn sign_link_target(
+        &self,
+        code: String,
+    ) -> ApiResult<Option<(CorpId, EventId, SignKind)>>;
     /// The organizer of an event (or occurrence) the caller is on.
     async fn organizer_of(
         &self,

@@ -57,7 +57,7 @@ pub struct SignOutLink {
     pub sign_out_link: String,
 }
 
-/// The link page's query: who signs (as the stand-in sign-in asks).
+/// The link page's form: who signs (as the stand-in sign-in asks).
 #[derive(Debug, Deserialize)]
 pub struct LinkQuery {
     pub login_hint: Option<String>,

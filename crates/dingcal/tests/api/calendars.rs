@@ -574,6 +574,16 @@ async fn plugins_come_from_the_directory_and_their_subscribers_are_replaced() {
     );
     let (_, unchanged) = api.call(Method::GET, "/v1.0/calendar/plugins", None).await;
     assert_eq!(unchanged, list, "refusals change nothing");
+    // An org-wide setting: no user's token changes it.
+    let bob = Api::as_user(&s, "bob-union").await;
+    let by_user = bob
+        .call(
+            Method::POST,
+            "/v1.0/calendar/plugins/plugin-poll/subscribers",
+            Some(json!({"unionIds": []})),
+        )
+        .await;
+    assert_error(&by_user, 403, "permissionDenied", None);
     // Another org's app sees its own plugins only, and cannot touch these.
     let other = Api::with_app(&s, "other-app").await;
     let (_, theirs) = other

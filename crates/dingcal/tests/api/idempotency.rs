@@ -255,3 +255,24 @@ async fn replayed_transfers_and_bookings_answer_as_they_first_did() {
     let event = api.get("bob-union", &id).await;
     assert_eq!(event["meetingRooms"].as_array().unwrap().len(), 1);
 }
+
+/// Users of one app share its x-client-tokens' space, but a user's token is
+/// tied to its user: another user reusing the value is refused, not
+/// answered the first user's event.
+#[tokio::test]
+async fn a_users_client_token_is_not_replayed_to_another_user() {
+    let s = TestServer::start().await;
+    let alice = Api::as_user(&s, "alice-union").await;
+    let bob = Api::as_user(&s, "bob-union").await;
+    let path = "/v1.0/calendar/me/calendars/primary/events";
+    let headers = [("x-client-token", "same-value")];
+    let (status, first) = alice
+        .call_with(Method::POST, path, Some(meeting("Alice's", &[])), &headers)
+        .await;
+    assert_eq!(status.as_u16(), 200, "{first}");
+    let answer = bob
+        .call_with(Method::POST, path, Some(meeting("Bob's", &[])), &headers)
+        .await;
+    assert_eq!(answer.0.as_u16(), 400, "{}", answer.1);
+    assert_ne!(answer.1["summary"], "Alice's");
+}

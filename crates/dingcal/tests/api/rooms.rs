@@ -148,6 +148,20 @@ async fn a_room_needing_approval_is_tentative_until_it_answers() {
         async move { api.call(Method::POST, &path, Some(body)).await }
     };
     assert_error(&respond("maybe").await, 400, "invalidParameter", None);
+    // The approving system answers, not the organizer's own token.
+    let alice = Api::as_user(&s, "alice-union").await;
+    let own = alice
+        .call(
+            Method::POST,
+            &format!("{}/room-borealis/respond", rooms_path("me", &id)),
+            Some(json!({"responseStatus": "accepted"})),
+        )
+        .await;
+    assert_error(&own, 403, "permissionDenied", None);
+    assert_eq!(
+        schedule(&api, "room-borealis").await,
+        [(id.clone(), "TENTATIVE".into())]
+    );
     assert_eq!(respond("accepted").await.0.as_u16(), 200);
     assert_eq!(
         schedule(&api, "room-borealis").await,

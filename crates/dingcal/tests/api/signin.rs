@@ -223,31 +223,54 @@ async fn the_organizers_link_signs_a_visitor_in_from_a_browser() {
     let page = s.http.get(&link).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200);
     let form = page.text().await.unwrap();
+    assert!(form.contains("method=\"post\""), "{form}");
     assert!(form.contains("name=\"login_hint\""), "{form}");
-    let stranger = s
-        .http
-        .get(format!("{link}?login_hint=dave-union"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stranger.status().as_u16(), 400);
-    assert!(listed(&api, &id, "signin", "sign_in", 10).await.is_empty());
-    let visit = s
+    let post = |who: &str| {
+        s.http
+            .post(&link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("login_hint={who}"))
+            .send()
+    };
+    // Opening the link signs no one; only the form, posted, does.
+    let opened = s
         .http
         .get(format!("{link}?login_hint=bob-union"))
         .send()
         .await
         .unwrap();
+    assert_eq!(opened.status().as_u16(), 200);
+    assert!(listed(&api, &id, "signin", "sign_in", 10).await.is_empty());
+    for stranger in ["dave-union", "eve-union"] {
+        let refused = post(stranger).await.unwrap();
+        assert_eq!(refused.status().as_u16(), 400, "{stranger}");
+    }
+    assert!(listed(&api, &id, "signin", "sign_in", 10).await.is_empty());
+    let visit = post("bob-union").await.unwrap();
     assert_eq!(visit.status().as_u16(), 200);
     assert!(visit.text().await.unwrap().contains("Signed in"));
     let signers = listed(&api, &id, "signin", "sign_in", 10).await;
     assert_eq!(signers.len(), 1);
     assert_eq!(signers[0].0, "bob-union");
-    let forged = s
-        .http
-        .get(format!("{}/checkin/not-a-code", s.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status().as_u16(), 404);
+    // A link cannot be made up from the event's id.
+    use base64::Engine;
+    let made_up = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("in:{id}"));
+    for code in ["not-a-code", made_up.as_str()] {
+        let forged = s
+            .http
+            .get(format!("{}/checkin/{code}", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 404, "{code}");
+        let forged = s
+            .http
+            .post(format!("{}/checkin/{code}", s.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("login_hint=carol-union")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status().as_u16(), 404, "{code}");
+    }
 }

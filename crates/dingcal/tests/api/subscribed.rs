@@ -171,6 +171,33 @@ async fn a_subscribed_calendar_is_written_by_its_managers_and_read_by_subscriber
     );
     assert_eq!(api.call(Method::GET, &one, None).await.1["name"], "Team 2");
 
+    // A scope that leaves bob out ends his reading, yet he may still leave.
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &one,
+            Some(json!({"subscribeScope": {"unionIds": ["alice-union"]}})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_error(
+        &bob.call(Method::GET, &events_of("me", &id), None).await,
+        403,
+        "permissionDenied",
+        None,
+    );
+    let (status, _) = api
+        .call(Method::PUT, &one, Some(json!({"subscribeScope": scope})))
+        .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(
+        bob.call(Method::GET, &events_of("me", &id), None)
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+
     // Unsubscribing ends bob's reading.
     let unsubscribe = format!("/v1.0/calendar/users/me/calendars/{id}/unsubscribe");
     let (status, answer) = bob.call(Method::POST, &unsubscribe, None).await;

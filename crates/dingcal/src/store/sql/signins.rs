@@ -8,7 +8,7 @@ use super::db::{Backend, Db, Sql, params, sql};
 use super::load::{Target, resolve};
 use crate::domain::series::InstanceId;
 use crate::domain::signin::SignKind;
-use crate::domain::{CorpId, EventId, UnionId};
+use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 use crate::store::cursor::encode_position;
 use crate::store::{Page, SignStore, Signed, WriteMeta};
@@ -86,6 +86,16 @@ async fn sign(conn: &impl Db, meta: &WriteMeta, id: &EventId, kind: SignKind) ->
     .ok_or_else(|| ApiError::internal("a sign-in just made is missing"))
 }
 
+/// The code of an event's link of that kind, if it was made.
+async fn link_of(conn: &impl Db, event_id: &EventId, kind: SignKind) -> ApiResult<Option<String>> {
+    conn.query_opt(
+        sql!("SELECT code FROM sign_links WHERE event_id = $1 AND kind = $2"),
+        params![event_id.as_str(), kind.as_str()],
+        |r| r.get::<String>("code"),
+    )
+    .await
+}
+
 #[async_trait]
 impl<B: Backend> SignStore for SqlStore<B> {
     async fn sign(&self, meta: WriteMeta, event_id: EventId, kind: SignKind) -> ApiResult<i64> {
@@ -141,6 +151,68 @@ impl<B: Backend> SignStore for SqlStore<B> {
                         next,
                         sync_token: None,
                     })
+                })
+            })
+            .await
+    }
+
+    async fn sign_link(
+        &self,
+        corp_id: CorpId,
+        event_id: EventId,
+        kind: SignKind,
+    ) -> ApiResult<String> {
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    if let Some(code) = link_of(conn, &event_id, kind).await? {
+                        return Ok(code);
+                    }
+                    conn.execute(
+                        sql!(
+                            "INSERT INTO sign_links (code, corp_id, event_id, kind) VALUES ($1, $2, $3, $4)
+                             ON CONFLICT (event_id, kind) DO NOTHING"
+                        ),
+                        params![
+                            random_token(18),
+                            corp_id.as_str(),
+                            event_id.as_str(),
+                            kind.as_str()
+                        ],
+                    )
+                    .await?;
+                    // Another node may have made it first: theirs stands.
+                    link_of(conn, &event_id, kind)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("a sign link just made is missing"))
+                })
+            })
+            .await
+    }
+
+    async fn sign_link_target(
+        &self,
+        code: String,
+    ) -> ApiResult<Option<(CorpId, EventId, SignKind)>> {
+        self.backend
+            .read_alone(move |conn| {
+                Box::pin(async move {
+                    let row = conn
+                        .query_opt(
+                            sql!("SELECT corp_id, event_id, kind FROM sign_links WHERE code = $1"),
+                            params![code],
+                            |r| {
+                                Ok((
+                                    r.get::<String>("corp_id")?,
+                                    r.get::<String>("event_id")?,
+                                    r.get::<String>("kind")?,
+                                ))
+                            },
+                        )
+                        .await?;
+                    Ok(row.and_then(|(corp, event, kind)| {
+                        Some((CorpId(corp), EventId(event), SignKind::parse(&kind)?))
+                    }))
                 })
             })
             .await

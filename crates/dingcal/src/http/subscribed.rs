@@ -91,7 +91,10 @@ async fn create(
     };
     check_in_range(&calendar, corp_id)?;
     let meta = access.plain_write_meta(calendar.author.clone());
-    state.store.save_subscribed(meta, calendar.clone()).await?;
+    state
+        .store
+        .create_subscribed(meta, calendar.clone())
+        .await?;
     RawJson::of(&CreatedCalendar {
         calendar_id: &calendar.calendar_id,
     })
@@ -177,7 +180,7 @@ async fn update(
         check_in_range(&calendar, corp_id)?;
     }
     let meta = access.plain_write_meta(calendar.author.clone());
-    state.store.save_subscribed(meta, calendar).await?;
+    state.store.update_subscribed(meta, calendar).await?;
     RawJson::done()
 }
 

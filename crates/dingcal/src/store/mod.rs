@@ -427,9 +427,18 @@ pub trait SignStore: Send + Sync {
 /// Subscribed calendars and their subscriptions.
 #[async_trait]
 pub trait SubscribedStore: Send + Sync {
-    /// Makes a calendar, or replaces its settings (its id and author stay).
-    async fn save_subscribed(&self, meta: WriteMeta, calendar: SubscribedCalendar)
-    -> ApiResult<()>;
+    async fn create_subscribed(
+        &self,
+        meta: WriteMeta,
+        calendar: SubscribedCalendar,
+    ) -> ApiResult<()>;
+    /// Replaces a calendar's settings (its id and author stay); not found
+    /// if it was deleted meanwhile.
+    async fn update_subscribed(
+        &self,
+        meta: WriteMeta,
+        calendar: SubscribedCalendar,
+    ) -> ApiResult<()>;
     /// The org's subscribed calendar of that id, and whether `user`
     /// subscribes to it.
     async fn subscribed(

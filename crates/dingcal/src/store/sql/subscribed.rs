@@ -43,16 +43,12 @@ const ONE: Sql = sql!(
        scope_corp_ids FROM subscribed_calendars WHERE calendar_id = $1 AND corp_id = $2"
 );
 
-async fn save(conn: &impl Db, meta: &WriteMeta, c: &SubscribedCalendar) -> ApiResult<()> {
+async fn create(conn: &impl Db, meta: &WriteMeta, c: &SubscribedCalendar) -> ApiResult<()> {
     conn.execute(
         sql!(
             "INSERT INTO subscribed_calendars (calendar_id, corp_id, author, name, description,
                managers, scope_union_ids, scope_groups, scope_corp_ids)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (calendar_id) DO UPDATE SET name = excluded.name,
-               description = excluded.description, managers = excluded.managers,
-               scope_union_ids = excluded.scope_union_ids, scope_groups = excluded.scope_groups,
-               scope_corp_ids = excluded.scope_corp_ids"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ),
         params![
             c.calendar_id,
@@ -68,6 +64,35 @@ async fn save(conn: &impl Db, meta: &WriteMeta, c: &SubscribedCalendar) -> ApiRe
     )
     .await?;
     Ok(())
+}
+
+/// Replaces the settings of a calendar that still exists (one deleted
+/// meanwhile is not made again).
+async fn update(conn: &impl Db, meta: &WriteMeta, c: &SubscribedCalendar) -> ApiResult<()> {
+    let changed = conn
+        .execute(
+            sql!(
+                "UPDATE subscribed_calendars SET name = $1, description = $2, managers = $3,
+                   scope_union_ids = $4, scope_groups = $5, scope_corp_ids = $6
+                 WHERE calendar_id = $7 AND corp_id = $8"
+            ),
+            params![
+                c.name,
+                c.description,
+                ids(&c.managers)?,
+                ids(&c.scope.union_ids)?,
+                serde_json::to_string(&c.scope.conversation_ids)?,
+                serde_json::to_string(&c.scope.corp_ids)?,
+                c.calendar_id,
+                meta.corp_id.as_str()
+            ],
+        )
+        .await?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::calendar_not_found())
+    }
 }
 
 async fn delete(conn: &impl Db, meta: &WriteMeta, calendar_id: &str) -> ApiResult<()> {
@@ -128,13 +153,23 @@ async fn subscribe(conn: &impl Db, meta: &WriteMeta, calendar_id: &str) -> ApiRe
 
 #[async_trait]
 impl<B: Backend> SubscribedStore for SqlStore<B> {
-    async fn save_subscribed(
+    async fn create_subscribed(
         &self,
         meta: WriteMeta,
         calendar: SubscribedCalendar,
     ) -> ApiResult<()> {
         self.backend
-            .write(move |conn| Box::pin(async move { save(conn, &meta, &calendar).await }))
+            .write(move |conn| Box::pin(async move { create(conn, &meta, &calendar).await }))
+            .await
+    }
+
+    async fn update_subscribed(
+        &self,
+        meta: WriteMeta,
+        calendar: SubscribedCalendar,
+    ) -> ApiResult<()> {
+        self.backend
+            .write(move |conn| Box::pin(async move { update(conn, &meta, &calendar).await }))
             .await
     }
 

@@ -39,7 +39,7 @@ pub fn router() -> Router<Arc<AppState>> {
 }
 
 /// The user's own calendar, those shared with them, then the subscribed
-/// calendars they authored or subscribe to.
+/// calendars they author, manage or subscribe to.
 async fn list_calendars(
     State(state): State<Arc<AppState>>,
     access: Access<Read>,
@@ -77,10 +77,11 @@ async fn list_calendars(
             privilege: privilege.as_str(),
         });
     }
-    for calendar in &subscribed {
-        let privilege = calendar
-            .privilege(&user, &corp_id, true)
-            .unwrap_or(Privilege::Reader);
+    for (calendar, subscribes) in &subscribed {
+        // A subscription its scope no longer covers is not listed.
+        let Some(privilege) = calendar.privilege(&user, &corp_id, *subscribes) else {
+            continue;
+        };
         calendars.push(CalendarBody {
             id: calendar.calendar_id.clone(),
             summary: &calendar.name,

@@ -453,12 +453,13 @@ pub trait SubscribedStore: Send + Sync {
     /// `SUBSCRIPTIONS_PER_USER` (`exceedSubscribeLimit`).
     async fn subscribe(&self, meta: WriteMeta, calendar_id: String) -> ApiResult<()>;
     async fn unsubscribe(&self, meta: WriteMeta, calendar_id: String) -> ApiResult<()>;
-    /// The calendars `user` authored or subscribes to, by id.
+    /// The calendars `user` authors, manages or subscribes to, by id, each
+    /// with whether they subscribe.
     async fn calendars_of(
         &self,
         corp_id: CorpId,
         user: UnionId,
-    ) -> ApiResult<Vec<SubscribedCalendar>>;
+    ) -> ApiResult<Vec<(SubscribedCalendar, bool)>>;
 }
 
 /// Everything the server keeps.

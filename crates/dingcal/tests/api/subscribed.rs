@@ -83,6 +83,19 @@ async fn a_subscribed_calendar_is_written_by_its_managers_and_read_by_subscriber
         )
         .await;
     assert_eq!(status.as_u16(), 200, "a manager reads it");
+    let (_, carols) = api
+        .call(
+            Method::GET,
+            "/v1.0/calendar/users/carol-union/calendars",
+            None,
+        )
+        .await;
+    let listed = &carols["response"]["calendars"][1];
+    assert_eq!(
+        (listed["id"].as_str(), listed["privilege"].as_str()),
+        (Some(id.as_str()), Some("writer")),
+        "{carols}"
+    );
 
     // Its author writes events on it; bob reads them once subscribed.
     let (status, event) = api
@@ -185,6 +198,14 @@ async fn a_subscribed_calendar_is_written_by_its_managers_and_read_by_subscriber
         403,
         "permissionDenied",
         None,
+    );
+    let (_, bobs) = bob
+        .call(Method::GET, "/v1.0/calendar/users/me/calendars", None)
+        .await;
+    assert_eq!(
+        bobs["response"]["calendars"].as_array().unwrap().len(),
+        1,
+        "{bobs}"
     );
     let (status, _) = api
         .call(Method::PUT, &one, Some(json!({"subscribeScope": scope})))

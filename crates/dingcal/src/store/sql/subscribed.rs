@@ -236,24 +236,35 @@ impl<B: Backend> SubscribedStore for SqlStore<B> {
         &self,
         corp_id: CorpId,
         user: UnionId,
-    ) -> ApiResult<Vec<SubscribedCalendar>> {
+    ) -> ApiResult<Vec<(SubscribedCalendar, bool)>> {
         self.backend
             .read_alone(move |conn| {
                 Box::pin(async move {
-                    conn.query(
-                        sql!(
-                            "SELECT calendar_id, author, name, description, managers,
-                               scope_union_ids, scope_groups, scope_corp_ids
-                             FROM subscribed_calendars c
-                             WHERE c.corp_id = $1 AND (c.author = $2 OR EXISTS (
-                               SELECT 1 FROM subscriptions s
-                               WHERE s.union_id = $2 AND s.calendar_id = c.calendar_id))
-                             ORDER BY c.calendar_id"
-                        ),
-                        params![corp_id.as_str(), user.as_str()],
-                        calendar_of,
-                    )
-                    .await
+                    // Managers are found by a text match on the JSON list,
+                    // which an id with `%` or `_` may widen: each is checked.
+                    let manager = format!("%{}%", serde_json::to_string(user.as_str())?);
+                    let found = conn
+                        .query(
+                            sql!(
+                                "SELECT calendar_id, author, name, description, managers,
+                                   scope_union_ids, scope_groups, scope_corp_ids,
+                                   EXISTS (SELECT 1 FROM subscriptions s
+                                     WHERE s.union_id = $1 AND s.calendar_id = c.calendar_id)
+                                     AS subscribed
+                                 FROM subscribed_calendars c
+                                 WHERE c.corp_id = $2 AND (c.author = $1 OR c.managers LIKE $3
+                                   OR EXISTS (SELECT 1 FROM subscriptions s
+                                     WHERE s.union_id = $1 AND s.calendar_id = c.calendar_id))
+                                 ORDER BY c.calendar_id"
+                            ),
+                            params![user.as_str(), corp_id.as_str(), manager],
+                            |r| Ok((calendar_of(r)?, r.get::<bool>("subscribed")?)),
+                        )
+                        .await?;
+                    Ok(found
+                        .into_iter()
+                        .filter(|(c, subscribed)| *subscribed || c.may_manage(&user))
+                        .collect())
                 })
             })
             .await

@@ -14,6 +14,7 @@ use super::answer::RawJson;
 use super::auth::{Access, CalendarRead, CalendarWrite};
 use super::extract::Json;
 use crate::domain::calendar::CalendarRef;
+use crate::domain::limits::{SUBSCRIBE_SCOPE_MAX, check_count};
 use crate::domain::subscribed::{self, SubscribeScope, SubscribedCalendar};
 use crate::domain::{CorpId, UnionId};
 use crate::error::{ApiError, ApiResult};
@@ -54,11 +55,7 @@ fn scope(state: &AppState, corp_id: &CorpId, body: Option<ScopeBody>) -> ApiResu
 
 fn managers(state: &AppState, corp_id: &CorpId, list: Vec<String>) -> ApiResult<Vec<UnionId>> {
     let managers: Vec<UnionId> = list.into_iter().map(UnionId).collect();
-    crate::domain::limits::check_count(
-        "managers",
-        &managers,
-        crate::domain::limits::SUBSCRIBE_SCOPE_MAX,
-    )?;
+    check_count("managers", &managers, SUBSCRIBE_SCOPE_MAX)?;
     state.directory.check_members(corp_id, managers.iter())?;
     Ok(managers)
 }

@@ -487,6 +487,22 @@ where
     Ok(measured)
 }
 
+/// `drive` with one request, the same every time (a read measured for
+/// its latency).
+pub async fn drive_same(
+    generator: &Generator,
+    targets: &[Arc<Target>],
+    clocks: &CpuClocks,
+    connections: usize,
+    until: Until,
+    call: Call,
+) -> Result<Measured, String> {
+    drive(generator, targets, clocks, connections, until, move |_| {
+        call.clone()
+    })
+    .await
+}
+
 /// `drive`, which also returns the body of every 200 answer to a request
 /// `n` for which `keep(n)`, with its `n`, in no particular order.
 pub async fn drive_keeping<F, K>(

@@ -12,7 +12,7 @@ use jiff::civil::date;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
-use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive};
+use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive, drive_same};
 use crate::phases::{ORGANIZER, Plan, event_path, events_path, field, token, user};
 use crate::procfs::CpuClocks;
 use crate::report::{figures, latency_table, pass, round};
@@ -235,13 +235,13 @@ pub async fn run(
 
     phase("ListEventsView, one week");
     let call = Call::get(&view_path);
-    let view = drive(
+    let view = drive_same(
         generator,
         targets,
         &clocks,
         LATENCY_CONNECTIONS,
         timed,
-        move |_| call.clone(),
+        call,
     )
     .await?;
 
@@ -250,13 +250,13 @@ pub async fn run(
         .expect_ok(&Call::post(&organizer_events, single_body(SINGLES)))
         .await?;
     let call = Call::get(&event_path(ORGANIZER, &field(&created, "id")?));
-    let get_event = drive(
+    let get_event = drive_same(
         generator,
         targets,
         &clocks,
         LATENCY_CONNECTIONS,
         timed,
-        move |_| call.clone(),
+        call,
     )
     .await?;
 
@@ -267,13 +267,13 @@ pub async fn run(
         &format!("/v1.0/calendar/users/{ORGANIZER}/querySchedule"),
         body,
     );
-    let schedule = drive(
+    let schedule = drive_same(
         generator,
         targets,
         &clocks,
         LATENCY_CONNECTIONS,
         timed,
-        move |_| call.clone(),
+        call,
     )
     .await?;
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive};
+use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive, drive_same};
 use crate::phases::{
     Phase, Plan, ROOMS, create_event, event_path, events_path, field, room, take_turns, token, user,
 };
@@ -121,13 +121,13 @@ pub async fn run(
             .sum()
     });
     phase("GetMeetingRoomsSchedule, 20 rooms, one week");
-    let schedule = drive(
+    let schedule = drive_same(
         generator,
         targets,
         &clocks,
         LATENCY_CONNECTIONS,
         timed,
-        move |_| call.clone(),
+        call,
     )
     .await?;
 
@@ -234,24 +234,24 @@ pub async fn run(
     }
     phase("GetSignInList, 500 signed in");
     let call = list("sign_in");
-    let signed_list = drive(
+    let signed_list = drive_same(
         generator,
         targets,
         &clocks,
         LATENCY_CONNECTIONS,
         timed,
-        move |_| call.clone(),
+        call,
     )
     .await?;
     phase("GetSignInList, 500 not yet");
     let call = list("not_yet_sign_in");
-    let not_yet_list = drive(
+    let not_yet_list = drive_same(
         generator,
         targets,
         &clocks,
         LATENCY_CONNECTIONS,
         timed,
-        move |_| call.clone(),
+        call,
     )
     .await?;
     Ok(RoomsResults {

@@ -76,7 +76,7 @@ impl SubscribedCalendar {
     /// Who its events stand for as organizer: the calendar itself, whose
     /// events are in no user's own calendar.
     pub fn owner(&self) -> UnionId {
-        owner_of(&self.calendar_id)
+        UnionId(self.calendar_id.clone())
     }
 
     /// Only the author and the managers read and change its settings.
@@ -101,10 +101,6 @@ impl SubscribedCalendar {
             None
         }
     }
-}
-
-pub fn owner_of(calendar_id: &str) -> UnionId {
-    UnionId(calendar_id.to_string())
 }
 
 /// `name`: not blank, fewer than 128 characters.

@@ -82,7 +82,9 @@ APPS = {
     "other-full": (
         "other-full-secret",
         OTHER,
-        ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read"],
+        # The calendar permissions let test_caldav.py give Eve a CalDAV account.
+        ["Calendar.Event.Read", "Calendar.Event.Write", "Calendar.EventSchedule.Read",
+         "Calendar.Calendar.Read", "Calendar.Calendar.Write"],
     ),
 }
 

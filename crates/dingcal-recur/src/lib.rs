@@ -1,9 +1,9 @@
 //! DingTalk recurrence patterns and their occurrences.
 //!
 //! Each pattern stands for an RFC 5545 RRULE and expands as RFC 5545 expands
-//! that rule; the crate writes no RFC 5545 text itself. `tests/against_rrule.rs`
-//! writes the RRULE of every kind of rule and checks the expansion against the
-//! `rrule` crate.
+//! that rule; [`rfc5545`] writes and reads that RRULE text, and
+//! `tests/against_rrule.rs` checks the expansion of every kind of rule
+//! against the `rrule` crate.
 //!
 //! A [`Rule`] can only be built valid, and only a valid rule expands. The
 //! expansion is lazy, can start at any date without walking from the first
@@ -16,6 +16,8 @@
 //! gap) is read with the offset before the gap, so 02:30 becomes 03:30; a time
 //! that occurs twice (the autumn fold) is the first of the two. That is
 //! RFC 5545's rule (section 3.3.5).
+
+pub mod rfc5545;
 
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;

@@ -1,7 +1,7 @@
 //! The expansion checked against the `rrule` crate, an independent RFC 5545
 //! expander: every pattern, range, interval and kind of start is written as
-//! an RRULE (by `to_rrule` below, the only place the crate's rules become
-//! RFC 5545 text), expanded by both, and compared occurrence by occurrence.
+//! an RRULE (by the crate's `rfc5545::to_rrule`), expanded by both, and
+//! compared occurrence by occurrence.
 //!
 //! An all-day series is given to `rrule` with DTSTART at midnight UTC, where
 //! every day has 24 hours, and compared by date. (`rrule` would read a
@@ -13,7 +13,7 @@
 //! limit of `rrule`'s time zone data (nothing changes after 2099), which keeps
 //! the timed comparisons before 2100.
 
-use dingcal_recur::{Index, Pattern, Range, Rule, Start, Weekdays, occurrences};
+use dingcal_recur::{Index, Pattern, Range, Rule, Start, Weekdays, occurrences, rfc5545};
 use jiff::civil::{Date, DateTime, Weekday, date};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, ToSpan};
@@ -22,91 +22,17 @@ use rrule::{ParseError, RRuleError, RRuleSet};
 // ---------------------------------------------------------------------------
 // The RRULE text of a rule.
 
-/// The two-letter day name RFC 5545 uses in BYDAY and WKST.
-fn ical_day(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "MO",
-        Weekday::Tuesday => "TU",
-        Weekday::Wednesday => "WE",
-        Weekday::Thursday => "TH",
-        Weekday::Friday => "FR",
-        Weekday::Saturday => "SA",
-        Weekday::Sunday => "SU",
-    }
-}
-
-/// A BYDAY value: the days of `days` in week order from `first`, each with
-/// `ordinal` in front when there is one (`-1FR` is a month's last Friday).
-fn byday(days: Weekdays, first: Weekday, ordinal: Option<i8>) -> String {
-    let names: Vec<String> = (0..7)
-        .map(|i| first.wrapping_add(i))
-        .filter(|d| days.contains(*d))
-        .map(|d| match ordinal {
-            Some(n) => format!("{n}{}", ical_day(d)),
-            None => ical_day(d).to_owned(),
-        })
-        .collect();
-    names.join(",")
-}
-
-fn ordinal(index: Index) -> i8 {
-    match index {
-        Index::First => 1,
-        Index::Second => 2,
-        Index::Third => 3,
-        Index::Fourth => 4,
-        Index::Last => -1,
-    }
-}
-
-/// The RFC 5545 RRULE value (without the `RRULE:` name) of `rule` for a
-/// series starting at `start`.
-///
-/// UNTIL is a UTC date-time, as RFC 5545 (3.3.10) asks when DTSTART carries a
-/// TZID: the last second of the end date in the series' zone, so the end date
-/// is included whatever the time of day. For an all-day series, which
-/// [`dtstart`] places at midnight UTC, it is midnight UTC of the end date.
+/// The crate's RRULE of `rule`, as `rrule` takes it: an all-day series is
+/// given to `rrule` at midnight UTC (see `dtstart`), so its UNTIL date
+/// becomes that date-time.
 fn to_rrule(rule: &Rule, start: &Start) -> String {
-    let pattern = rule.pattern();
-    let mut parts = vec![match pattern {
-        Pattern::Daily => "FREQ=DAILY".to_owned(),
-        Pattern::Weekly { .. } => "FREQ=WEEKLY".to_owned(),
-        Pattern::AbsoluteMonthly { .. } | Pattern::RelativeMonthly { .. } => {
-            "FREQ=MONTHLY".to_owned()
+    let text = rfc5545::to_rrule(rule, start);
+    match (start, text.split_once("UNTIL=")) {
+        (Start::AllDay(_), Some((head, until))) if until.len() == 8 => {
+            format!("{head}UNTIL={until}T000000Z")
         }
-        Pattern::AbsoluteYearly => "FREQ=YEARLY".to_owned(),
-    }];
-    if rule.interval() != 1 {
-        parts.push(format!("INTERVAL={}", rule.interval()));
+        _ => text,
     }
-    match pattern {
-        Pattern::Weekly { days, week_start } => {
-            parts.push(format!("BYDAY={}", byday(days, week_start, None)));
-            parts.push(format!("WKST={}", ical_day(week_start)));
-        }
-        Pattern::AbsoluteMonthly { day } => parts.push(format!("BYMONTHDAY={day}")),
-        Pattern::RelativeMonthly { index, days } => parts.push(format!(
-            "BYDAY={}",
-            byday(days, Weekday::Sunday, Some(ordinal(index)))
-        )),
-        // The start's own month and day, or every day.
-        Pattern::Daily | Pattern::AbsoluteYearly => {}
-    }
-    match rule.range() {
-        Range::NoEnd => {}
-        Range::EndDate(end) => {
-            let until = match start {
-                Start::AllDay(_) => end.to_zoned(TimeZone::UTC).unwrap().timestamp(),
-                Start::Timed { zone, .. } => {
-                    let next_day = end.tomorrow().unwrap().to_zoned(zone.clone()).unwrap();
-                    next_day.start_of_day().unwrap().timestamp() - 1.second()
-                }
-            };
-            parts.push(format!("UNTIL={}", until.strftime("%Y%m%dT%H%M%SZ")));
-        }
-        Range::Numbered(n) => parts.push(format!("COUNT={n}")),
-    }
-    parts.join(";")
 }
 
 /// The DTSTART line of a series starting at `start`.
@@ -121,8 +47,7 @@ fn dtstart(start: &Start) -> String {
     }
 }
 
-/// The examples `Rule::to_rrule` was tested with when the crate had it; UNTIL
-/// is now a UTC date-time.
+/// The RRULE text of a few rules, as `rrule` is given it.
 #[test]
 fn rrule_text_examples() {
     let weekly = Rule::new(

@@ -248,6 +248,7 @@ impl Grant {
 pub struct UserEntry {
     pub corp_id: CorpId,
     pub name: String,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -300,6 +301,8 @@ pub struct Directory {
     apps: HashMap<String, AppEntry>,
     rooms: HashMap<String, (CorpId, Room)>,
     categories: HashMap<CorpId, Vec<EventCategory>>,
+    /// Users by org and email, lowercased: how CalDAV names attendees.
+    emails: HashMap<(CorpId, String), UnionId>,
 }
 
 impl Directory {
@@ -314,11 +317,18 @@ impl Directory {
             dir.categories
                 .insert(corp_id.clone(), org.categories.clone());
             for u in &org.users {
+                let id = UnionId(u.union_id.clone());
+                if let Some(email) = &u.email {
+                    dir.emails
+                        .entry((corp_id.clone(), email.to_lowercase()))
+                        .or_insert_with(|| id.clone());
+                }
                 dir.users.insert(
-                    UnionId(u.union_id.clone()),
+                    id,
                     UserEntry {
                         corp_id: corp_id.clone(),
                         name: u.name.clone(),
+                        email: u.email.clone(),
                     },
                 );
             }
@@ -380,6 +390,16 @@ impl Directory {
             }
         }
         Ok(())
+    }
+
+    pub fn email(&self, id: &UnionId) -> Option<&str> {
+        self.users.get(id).and_then(|u| u.email.as_deref())
+    }
+
+    /// The user of the org with that email (the first listed, if several
+    /// share it).
+    pub fn by_email(&self, corp_id: &CorpId, email: &str) -> Option<&UnionId> {
+        self.emails.get(&(corp_id.clone(), email.to_lowercase()))
     }
 
     pub fn display_name(&self, id: &UnionId) -> &str {

@@ -60,6 +60,13 @@ pub struct Reminder {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IcalName {
+    pub uid: String,
+    /// The last segment of the resource's path, as the client wrote it.
+    pub resource: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnlineMeeting {
     pub conference_id: String,
     pub url: String,
@@ -98,6 +105,9 @@ pub struct Event {
     pub cancelled: bool,
     /// Its rooms, in the order they were added.
     pub meeting_rooms: Vec<MeetingRoom>,
+    /// For an event a CalDAV client wrote: the UID and resource name it
+    /// gave, which the event keeps; others are named by their id.
+    pub ical: Option<IcalName>,
     pub created: Timestamp,
     pub updated: Timestamp,
 }
@@ -193,6 +203,7 @@ impl EventChanges {
             event_config: None,
             cancelled: false,
             meeting_rooms: Vec::new(),
+            ical: None,
             created: now,
             updated: now,
         };

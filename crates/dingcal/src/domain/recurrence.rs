@@ -84,6 +84,71 @@ impl Recurrence {
         self.rule().map(|_| ())
     }
 
+    /// The recurrence that stands for `rule`, as the API would carry it.
+    pub fn from_rule(rule: &Rule) -> Recurrence {
+        let names = |days: Weekdays| {
+            let list: Vec<&str> = WEEKDAYS
+                .iter()
+                .copied()
+                .filter(|name| days.contains(weekday(name)))
+                .collect();
+            Some(list.join(","))
+        };
+        let mut pattern = Pattern {
+            interval: Some(i64::from(rule.interval())),
+            ..Pattern::default()
+        };
+        let kind = match rule.pattern() {
+            RulePattern::Daily => "daily",
+            RulePattern::Weekly { days, week_start } => {
+                pattern.days_of_week = names(days);
+                pattern.first_day_of_week =
+                    Some(WEEKDAYS[week_start.to_sunday_zero_offset() as usize].into());
+                "weekly"
+            }
+            RulePattern::AbsoluteMonthly { day } => {
+                pattern.day_of_month = Some(i64::from(day));
+                "absoluteMonthly"
+            }
+            RulePattern::RelativeMonthly { index, days } => {
+                pattern.days_of_week = names(days);
+                pattern.index = Some(
+                    match index {
+                        Index::First => "first",
+                        Index::Second => "second",
+                        Index::Third => "third",
+                        Index::Fourth => "fourth",
+                        Index::Last => "last",
+                    }
+                    .into(),
+                );
+                "relativeMonthly"
+            }
+            RulePattern::AbsoluteYearly => "absoluteYearly",
+        };
+        pattern.kind = Some(kind.into());
+        let range = match rule.range() {
+            RuleRange::NoEnd => Range {
+                kind: Some("noEnd".into()),
+                ..Range::default()
+            },
+            RuleRange::EndDate(end) => Range {
+                kind: Some("endDate".into()),
+                end_date: Some(end.to_string()),
+                ..Range::default()
+            },
+            RuleRange::Numbered(n) => Range {
+                kind: Some("numbered".into()),
+                number_of_occurrences: Some(i64::from(n)),
+                ..Range::default()
+            },
+        };
+        Recurrence {
+            pattern: Some(pattern),
+            range: Some(range),
+        }
+    }
+
     /// The rule this recurrence stands for, or why it stands for none.
     pub fn rule(&self) -> ApiResult<Rule> {
         let pattern = self
@@ -258,6 +323,23 @@ mod tests {
                 err.message,
                 "Recurrence range numberOfOccurrences must between [1, 99]"
             );
+        }
+    }
+
+    #[test]
+    fn a_rule_reads_back_from_its_recurrence() {
+        for text in [
+            "FREQ=DAILY;INTERVAL=2;COUNT=4",
+            "FREQ=WEEKLY;BYDAY=MO,WE;WKST=SU;UNTIL=20270131",
+            "FREQ=MONTHLY;BYMONTHDAY=31",
+            "FREQ=MONTHLY;BYDAY=-1MO,-1FR",
+            "FREQ=YEARLY",
+        ] {
+            let start = dingcal_recur::Start::AllDay(jiff::civil::date(2026, 12, 7));
+            let rule = dingcal_recur::rfc5545::from_rrule(text, &start).unwrap();
+            let recurrence = Recurrence::from_rule(&rule);
+            recurrence.validate().unwrap();
+            assert_eq!(recurrence.rule().unwrap(), rule, "{text}");
         }
     }
 

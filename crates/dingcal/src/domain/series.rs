@@ -173,6 +173,21 @@ impl Series {
         }
     }
 
+    /// The series' rule as RFC 5545 RRULE text.
+    pub fn rrule(&self) -> String {
+        dingcal_recur::rfc5545::to_rrule(&self.rule, &self.start)
+    }
+
+    /// The original start an exception's key (see [`Origin::key`]) names
+    /// in this series.
+    pub fn origin_at(&self, key: i64) -> Option<Origin> {
+        let origin = match self.start {
+            Start::AllDay(_) => Origin::Date(super::time::date_of_key(key)),
+            Start::Timed { .. } => Origin::Instant(Timestamp::from_second(key).ok()?),
+        };
+        self.has(origin).then_some(origin)
+    }
+
     /// The occurrence's time when it keeps its original start.
     pub fn when_at(&self, origin: Origin) -> When {
         match (origin, self.length) {

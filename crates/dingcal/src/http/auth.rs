@@ -144,6 +144,15 @@ pub struct CalendarAccess {
 }
 
 impl<P> Access<P> {
+    /// The access of a user who signed in otherwise than with a token
+    /// (CalDAV's credentials): as a token of that user's would act.
+    pub fn acting_as(grant: Arc<Grant>) -> Access<P> {
+        Access {
+            grant,
+            scope: PhantomData,
+        }
+    }
+
     /// The calendar a path names, if the caller may use it at `needed`.
     /// An app acts as the path's user; a user's token as its user. Either
     /// uses its own calendar as `owner`, and another user's (named by that

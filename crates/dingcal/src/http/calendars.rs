@@ -11,8 +11,8 @@ use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, AclRead, AclWrite, Read};
 use super::extract::{CalendarPath, ClientToken, Json};
-use crate::domain::UnionId;
 use crate::domain::calendar::{Privilege, shared_id};
+use crate::domain::{CorpId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::Acl;
 use crate::wire::calendar::{
@@ -26,7 +26,7 @@ const ACL: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls/{ac
 
 /// Every calendar's zone: the directory gives users none, and DingTalk's
 /// default is China's.
-const TIME_ZONE: &str = "Asia/Shanghai";
+pub const TIME_ZONE: &str = "Asia/Shanghai";
 
 const CATEGORIES: &str = "/v1.0/calendar/categories";
 
@@ -38,15 +38,24 @@ pub fn router() -> Router<Arc<AppState>> {
         .route(ACL, delete(delete_acl))
 }
 
+/// A calendar a user sees, as ListCalendars (and CalDAV) show it.
+pub struct Visible {
+    /// The id the API's paths take (`primary` for the user's own).
+    pub id: String,
+    pub summary: String,
+    pub description: Option<String>,
+    pub e_tag: String,
+    pub kind: &'static str,
+    pub privilege: Privilege,
+}
+
 /// The user's own calendar, those shared with them, then the subscribed
 /// calendars they author, manage or subscribe to.
-async fn list_calendars(
-    State(state): State<Arc<AppState>>,
-    access: Access<Read>,
-    Path(user_id): Path<String>,
-) -> ApiResult<RawJson> {
-    let user = access.path_user(&state, &user_id)?;
-    let corp_id = access.grant.corp_id.clone();
+pub async fn visible_calendars(
+    state: &AppState,
+    corp_id: &CorpId,
+    user: &UnionId,
+) -> ApiResult<Vec<Visible>> {
     let shared = state
         .store
         .shared_with(corp_id.clone(), user.clone())
@@ -58,43 +67,62 @@ async fn list_calendars(
     let mut calendars = Vec::with_capacity(1 + shared.len() + subscribed.len());
     let owned = [(user.clone(), Privilege::Owner)];
     for (owner, privilege) in owned.into_iter().chain(shared) {
-        let e_tag = state
-            .store
-            .calendar_tag(corp_id.clone(), owner.clone())
-            .await?;
         let own = privilege == Privilege::Owner;
-        calendars.push(CalendarBody {
+        calendars.push(Visible {
             id: if own {
                 "primary".into()
             } else {
                 shared_id(&owner)
             },
-            summary: state.directory.display_name(&owner),
+            summary: state.directory.display_name(&owner).to_string(),
             description: None,
-            time_zone: TIME_ZONE,
-            e_tag,
+            e_tag: state
+                .store
+                .calendar_tag(corp_id.clone(), owner.clone())
+                .await?,
             kind: if own { "primary" } else { "shared" },
-            privilege: privilege.as_str(),
+            privilege,
         });
     }
-    for (calendar, subscribes) in &subscribed {
+    for (calendar, subscribes) in subscribed {
         // A subscription its scope no longer covers is not listed.
-        let Some(privilege) = calendar.privilege(&user, &corp_id, *subscribes) else {
+        let Some(privilege) = calendar.privilege(user, corp_id, subscribes) else {
             continue;
         };
-        calendars.push(CalendarBody {
-            id: calendar.calendar_id.clone(),
-            summary: &calendar.name,
-            description: calendar.description.as_deref(),
-            time_zone: TIME_ZONE,
+        calendars.push(Visible {
             e_tag: state
                 .store
                 .calendar_tag(corp_id.clone(), calendar.owner())
                 .await?,
+            id: calendar.calendar_id,
+            summary: calendar.name,
+            description: calendar.description,
             kind: "subscribed",
-            privilege: privilege.as_str(),
+            privilege,
         });
     }
+    Ok(calendars)
+}
+
+async fn list_calendars(
+    State(state): State<Arc<AppState>>,
+    access: Access<Read>,
+    Path(user_id): Path<String>,
+) -> ApiResult<RawJson> {
+    let user = access.path_user(&state, &user_id)?;
+    let visible = visible_calendars(&state, &access.grant.corp_id, &user).await?;
+    let calendars = visible
+        .iter()
+        .map(|c| CalendarBody {
+            id: c.id.clone(),
+            summary: &c.summary,
+            description: c.description.as_deref(),
+            time_zone: TIME_ZONE,
+            e_tag: c.e_tag.clone(),
+            kind: c.kind,
+            privilege: c.privilege.as_str(),
+        })
+        .collect();
     RawJson::of(&ListCalendarsResponse {
         response: CalendarList { calendars },
     })

@@ -68,12 +68,20 @@ impl MakeRequestId for NewRequestId {
     }
 }
 
+/// Marks an answer of another protocol (CalDAV), which keeps its own
+/// status and body.
+#[derive(Debug, Clone, Copy)]
+pub struct Verbatim;
+
 /// Writes every error answer in the API's shape, with the request id the
 /// layers inside gave the answer. A request id the client sent is dropped:
 /// ids are the server's own.
 pub async fn shape_errors(mut request: Request, next: Next) -> Response {
     request.headers_mut().remove(REQUEST_ID_HEADER);
     let mut response = next.run(request).await;
+    if response.extensions().get::<Verbatim>().is_some() {
+        return response;
+    }
     let error = match response.extensions_mut().remove::<ApiError>() {
         Some(e) => e,
         // Whatever else failed (a layer's own refusal) still answers in shape.

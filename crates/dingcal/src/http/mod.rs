@@ -7,6 +7,7 @@ mod answer;
 mod attendees;
 mod auth;
 mod calendars;
+mod dav;
 pub mod error;
 mod events;
 pub mod extract;
@@ -93,6 +94,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(legacy::router())
         .merge(instances::router())
         .merge(schedule::router())
+        .merge(dav::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

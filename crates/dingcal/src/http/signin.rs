@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
 use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
-use super::extract::{CalendarPath, Query};
+use super::extract::{CalendarPath, Query, own_address};
 use super::page::{html_escape, html_page};
 use super::query::position_after;
 use crate::domain::calendar::Privilege;
@@ -170,11 +170,7 @@ async fn link(
         .store
         .sign_link(access.grant.corp_id.clone(), event_id, kind)
         .await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    Ok(format!("http://{host}/checkin/{code}"))
+    Ok(format!("{}/checkin/{code}", own_address(headers)))
 }
 
 async fn sign_in_link(

@@ -16,6 +16,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0011_plugins.sql"),
     include_str!("../../migrations/sqlite/0012_subscribed_calendars.sql"),
     include_str!("../../migrations/sqlite/0013_sign_links.sql"),
+    include_str!("../../migrations/sqlite/0014_caldav.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -29,6 +30,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0008_plugins.sql"),
     include_str!("../../migrations/postgres/0009_subscribed_calendars.sql"),
     include_str!("../../migrations/postgres/0010_sign_links.sql"),
+    include_str!("../../migrations/postgres/0011_caldav.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

@@ -28,6 +28,7 @@ use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
 use crate::domain::room::RoomStatus;
+use crate::domain::series::Origin;
 use crate::domain::signin::SignKind;
 use crate::domain::subscribed::SubscribedCalendar;
 use crate::domain::time::{When, Window};
@@ -462,6 +463,56 @@ pub trait SubscribedStore: Send + Sync {
     ) -> ApiResult<Vec<(SubscribedCalendar, bool)>>;
 }
 
+/// An account GenerateCaldavAccount hands out.
+#[derive(Debug, Clone)]
+pub struct CaldavAccount {
+    pub username: String,
+    pub password: String,
+}
+
+/// An event whole, as CalDAV serves it: the event (a series' master) with
+/// all its attendees, the occurrences that differ from the series, and
+/// the original starts of those cancelled.
+#[derive(Debug, Clone)]
+pub struct CalendarObject {
+    pub event: EventView,
+    pub overrides: Vec<EventView>,
+    pub cancelled: Vec<Origin>,
+}
+
+/// What CalDAV needs beyond the API's reads and writes.
+#[async_trait]
+pub trait CaldavStore: Send + Sync {
+    /// A new password for `device` (replacing that device's last one);
+    /// the username is the user's, the same on every call.
+    async fn generate_caldav_account(
+        &self,
+        corp_id: CorpId,
+        user: UnionId,
+        device: String,
+    ) -> ApiResult<CaldavAccount>;
+    /// Whose account the credentials open, if any.
+    async fn caldav_login(
+        &self,
+        username: String,
+        password: String,
+    ) -> ApiResult<Option<(CorpId, UnionId)>>;
+    /// The user's CalDAV username, if they have an account.
+    async fn caldav_username(&self, user: UnionId) -> ApiResult<Option<String>>;
+    /// An event of the caller's calendar, whole.
+    async fn calendar_object(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+    ) -> ApiResult<CalendarObject>;
+    /// A syncToken of now (CalDAV's DAV:sync-token).
+    async fn sync_token(&self) -> ApiResult<String>;
+    /// The event a CalDAV client wrote under that resource name.
+    async fn resource_event(&self, corp_id: CorpId, resource: String)
+    -> ApiResult<Option<EventId>>;
+}
+
 /// Everything the server keeps.
 pub trait Store:
     DirectoryStore
@@ -473,6 +524,7 @@ pub trait Store:
     + RoomStore
     + SignStore
     + SubscribedStore
+    + CaldavStore
 {
 }
 
@@ -486,6 +538,7 @@ impl<T> Store for T where
         + RoomStore
         + SignStore
         + SubscribedStore
+        + CaldavStore
 {
 }
 

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::attendee::{Attendee, ResponseStatus};
 use crate::domain::event::{
-    CardInstance, Category, Event, EventConfig, EventView, Location, OnlineMeeting, Recurrence,
-    Reminder, RichText, UiConfig,
+    CardInstance, Category, Event, EventConfig, EventView, IcalName, Location, OnlineMeeting,
+    Recurrence, Reminder, RichText, UiConfig,
 };
 use crate::domain::recurrence::{Pattern, Range};
 use crate::domain::room::{MeetingRoom, RoomStatus};
@@ -153,12 +153,22 @@ struct EventV1 {
     /// Added within version 1: an event without it has no rooms.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     meeting_rooms: Vec<MeetingRoomV1>,
+    /// Added within version 1: an event without it was not written over
+    /// CalDAV.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ical: Option<IcalNameV1>,
     created: Timestamp,
     updated: Timestamp,
 }
 
 fn is_false(b: &bool) -> bool {
     !b
+}
+
+#[derive(Serialize, Deserialize)]
+struct IcalNameV1 {
+    uid: String,
+    resource: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -472,6 +482,10 @@ impl From<&Event> for EventV1 {
                     status: r.response_status.as_str().to_string(),
                 })
                 .collect(),
+            ical: e.ical.as_ref().map(|n| IcalNameV1 {
+                uid: n.uid.clone(),
+                resource: n.resource.clone(),
+            }),
             created: e.created,
             updated: e.updated,
         }
@@ -569,6 +583,10 @@ impl EventV1 {
                     })
                 })
                 .collect::<ApiResult<_>>()?,
+            ical: self.ical.map(|n| IcalName {
+                uid: n.uid,
+                resource: n.resource,
+            }),
             updated: self.updated,
         })
     }

@@ -3,6 +3,7 @@
 //! only), and the two ways across to the domain: `convert` (what clients
 //! send) and `render` (what they are answered).
 
+pub mod caldav;
 pub mod calendar;
 pub mod convert;
 pub mod event;

@@ -3,6 +3,7 @@
 
 mod attendees;
 mod auth;
+mod caldav;
 mod calendars;
 mod common;
 mod crash;

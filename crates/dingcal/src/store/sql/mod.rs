@@ -6,6 +6,7 @@ mod acls;
 mod auth;
 mod batch;
 mod cache;
+mod caldav;
 mod calendar;
 pub mod db;
 mod directory;

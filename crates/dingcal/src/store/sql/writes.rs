@@ -71,6 +71,10 @@ pub async fn create_event(
         save_event(conn, meta, &stored),
     )
     .await?;
+    if let Some(name) = &stored.event.ical {
+        super::caldav::record_resource(conn, &meta.corp_id, &name.resource, &stored.event.id)
+            .await?;
+    }
     attendees.truncate(ANSWER_ATTENDEES);
     Ok(Outcome::Event(Box::new(EventView {
         event: stored.event,

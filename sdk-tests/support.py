@@ -34,6 +34,9 @@ SDK_TESTS = Path(__file__).resolve().parent
 REPO = SDK_TESTS.parent
 
 TZ = "Asia/Shanghai"
+
+# The emulator controls' token of the session server (`--admin-token`).
+ADMIN_TOKEN = "sdk-tests-admin"
 OFFSET = "+08:00"
 
 # --------------------------------------------------------------------------
@@ -217,6 +220,8 @@ class DingcalServer:
                 self.db_url,
                 "--directory",
                 str(self.directory),
+                "--admin-token",
+                ADMIN_TOKEN,
             ],
             stdout=subprocess.PIPE,
             stderr=stderr,

@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// TOML file of organisations, users and apps, upserted at start.
     #[arg(long, env = "DINGCAL_DIRECTORY")]
     pub directory: Option<PathBuf>,
+    /// Turns on the emulator controls under /_dingcal/, for requests with
+    /// `Authorization: Bearer TOKEN`.
+    #[arg(long, env = "DINGCAL_ADMIN_TOKEN", value_name = "TOKEN")]
+    pub admin_token: Option<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -195,6 +199,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> Result<(), String> {
         directory: args.directory,
         limits: args.limits.limits(),
         log_format,
+        admin_token: args.admin_token,
     };
     // Signals are caught from before the address is printed, so a caller
     // that stops the server as soon as it is up still stops it cleanly.

@@ -9,13 +9,13 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     BadRequest = 400,
+    Unauthorized = 401,
     Forbidden = 403,
     NotFound = 404,
     MethodNotAllowed = 405,
     Gone = 410,
     PayloadTooLarge = 413,
     Internal = 500,
-    NotImplemented = 501,
     RequestTimeout = 408,
     Unavailable = 503,
 }
@@ -149,6 +149,15 @@ impl ApiError {
         }
     }
 
+    /// An emulator control without the server's admin token.
+    pub fn admin_token_required() -> Self {
+        Self::new(
+            Status::Unauthorized,
+            "Unauthorized",
+            "The emulator controls need Authorization: Bearer and the server's --admin-token.",
+        )
+    }
+
     pub fn no_route() -> Self {
         Self::new(
             Status::NotFound,
@@ -182,15 +191,6 @@ impl ApiError {
     /// SignIn or SignOut by someone not on the event (DingTalk's message).
     pub fn not_in_event() -> Self {
         Self::new(Status::BadRequest, "notInEvent", "用户不在日程内")
-    }
-
-    /// An operation of the SDK that dingcal does not serve yet.
-    pub fn unsupported_operation(name: &str) -> Self {
-        Self::new(
-            Status::NotImplemented,
-            "UnsupportedOperation",
-            format!("dingcal does not serve {name} yet."),
-        )
     }
 
     pub fn method_not_allowed() -> Self {

@@ -22,6 +22,8 @@ pub struct Config {
     pub directory: Option<PathBuf>,
     pub limits: http::Limits,
     pub log_format: http::LogFormat,
+    /// Turns the emulator controls under `/_dingcal/` on.
+    pub admin_token: Option<String>,
 }
 
 /// A server accepting connections.
@@ -64,12 +66,15 @@ pub async fn start(config: Config) -> Result<Running, String> {
         // its hash. At later starts, the key and how to get a new secret.
         announce_demo(if created { &demo } else { &file }, created);
     }
-    let state = Arc::new(AppState::new(
-        store.clone(),
-        Arc::new(Directory::from_file(&file)),
-        config.limits,
-        http::AccessLog::start(config.log_format),
-    ));
+    let state = Arc::new(
+        AppState::new(
+            store.clone(),
+            Arc::new(Directory::from_file(&file)),
+            config.limits,
+            http::AccessLog::start(config.log_format),
+        )
+        .with_admin_token(config.admin_token),
+    );
 
     let listener = TcpListener::bind(&config.listen)
         .await

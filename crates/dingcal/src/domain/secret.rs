@@ -45,6 +45,16 @@ pub fn verify_secret(stored: &str, presented: &str) -> bool {
     m.verify_slice(&tag).is_ok()
 }
 
+/// Whether two secrets are the same, in time that does not depend on
+/// where they first differ.
+pub fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 /// What the store keeps of a token or code, and looks it up by.
 pub fn digest(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::sync::OwnedSemaphorePermit;
 use tower_http::request_id::{MakeRequestId, RequestId};
 
-use super::{AppState, operations};
+use super::AppState;
 use crate::domain::limits::BODY_MAX_BYTES;
 use crate::error::ApiError;
 
@@ -235,19 +235,12 @@ fn fallback_error(status: StatusCode) -> ApiError {
     }
 }
 
-/// For unknown paths, and operations of the SDK not served yet.
-pub async fn no_route(method: Method, uri: Uri) -> ApiError {
-    match operations::name(&method, uri.path()) {
-        Some(name) => ApiError::unsupported_operation(name),
-        None => ApiError::no_route(),
-    }
+/// For unknown paths.
+pub async fn no_route() -> ApiError {
+    ApiError::no_route()
 }
 
-/// For known paths asked with a method they do not take (or with that of
-/// an operation not served yet).
-pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
-    match operations::name(&method, uri.path()) {
-        Some(name) => ApiError::unsupported_operation(name),
-        None => ApiError::method_not_allowed(),
-    }
+/// For known paths asked with a method they do not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
 }

@@ -7,12 +7,14 @@ mod answer;
 mod attendees;
 mod auth;
 mod calendars;
+mod controls;
 mod dav;
 pub mod error;
 mod events;
 pub mod extract;
 mod instances;
 mod legacy;
+mod minutes;
 mod oauth;
 mod operations;
 mod organizer;
@@ -53,6 +55,8 @@ pub struct AppState {
     access: AccessLog,
     /// The memory request bodies may hold at once, in KiB.
     bodies: Arc<tokio::sync::Semaphore>,
+    /// Turns the emulator controls on (`--admin-token`).
+    admin_token: Option<String>,
 }
 
 impl AppState {
@@ -70,6 +74,15 @@ impl AppState {
             tokens: TokenCache::default(),
             bodies: Arc::new(tokio::sync::Semaphore::new(limits.body_memory_kib())),
             limits,
+            admin_token: None,
+        }
+    }
+
+    /// The same, with the emulator controls on for this token.
+    pub fn with_admin_token(self, admin_token: Option<String>) -> AppState {
+        AppState {
+            admin_token: admin_token.filter(|t| !t.is_empty()),
+            ..self
         }
     }
 }
@@ -95,6 +108,8 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(instances::router())
         .merge(schedule::router())
         .merge(dav::router())
+        .merge(minutes::router())
+        .merge(controls::router())
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

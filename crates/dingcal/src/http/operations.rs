@@ -1,9 +1,6 @@
 //! The operations of the official SDK's calendar_1_0 (`calendar-api.md`)
 //! and the two oauth2 ones dingcal serves, by method and path. The table
-//! names requests in the access log and the metrics, and answers a request
-//! for an operation dingcal does not serve yet with `501
-//! UnsupportedOperation` and its name, rather than the 404 of an unknown
-//! path, which reads like a wrong endpoint.
+//! names requests in the access log and the metrics.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;

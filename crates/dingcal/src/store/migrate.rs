@@ -17,6 +17,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0012_subscribed_calendars.sql"),
     include_str!("../../migrations/sqlite/0013_sign_links.sql"),
     include_str!("../../migrations/sqlite/0014_caldav.sql"),
+    include_str!("../../migrations/sqlite/0015_minutes.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -31,6 +32,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0009_subscribed_calendars.sql"),
     include_str!("../../migrations/postgres/0010_sign_links.sql"),
     include_str!("../../migrations/postgres/0011_caldav.sql"),
+    include_str!("../../migrations/postgres/0012_minutes.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

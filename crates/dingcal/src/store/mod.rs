@@ -513,6 +513,34 @@ pub trait CaldavStore: Send + Sync {
     -> ApiResult<Option<EventId>>;
 }
 
+/// AI minutes (听记) attached to an event: which, and who made them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Minutes {
+    pub minutes_id: String,
+    pub creator: UnionId,
+}
+
+#[async_trait]
+pub trait MinutesStore: Send + Sync {
+    /// Attaches minutes to an event of the org (again: the creator is
+    /// replaced).
+    async fn add_minutes(
+        &self,
+        corp_id: CorpId,
+        event_id: EventId,
+        minutes: Minutes,
+    ) -> ApiResult<()>;
+    /// The minutes of an event the caller sees, in the order attached; only
+    /// the caller's own when `only_caller`.
+    async fn minutes(
+        &self,
+        corp_id: CorpId,
+        caller: UnionId,
+        event_id: EventId,
+        only_caller: bool,
+    ) -> ApiResult<Vec<Minutes>>;
+}
+
 /// Everything the server keeps.
 pub trait Store:
     DirectoryStore
@@ -525,6 +553,7 @@ pub trait Store:
     + SignStore
     + SubscribedStore
     + CaldavStore
+    + MinutesStore
 {
 }
 
@@ -539,6 +568,7 @@ impl<T> Store for T where
         + SignStore
         + SubscribedStore
         + CaldavStore
+        + MinutesStore
 {
 }
 

@@ -7,6 +7,7 @@ pub mod caldav;
 pub mod calendar;
 pub mod convert;
 pub mod event;
+pub mod minutes;
 pub mod oauth;
 pub mod plugin;
 pub mod render;

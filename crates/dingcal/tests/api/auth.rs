@@ -167,23 +167,6 @@ async fn unknown_paths_methods_and_unserved_operations_answer_in_the_error_shape
         "InvalidAction.MethodNotAllowed",
         None,
     );
-    // An operation of the SDK not served yet says so, by name.
-    let unserved = api
-        .call(
-            Method::GET,
-            &format!("{}/minutes", event_path("alice-union", "x")),
-            None,
-        )
-        .await;
-    assert_error(&unserved, 501, "UnsupportedOperation", None);
-    assert!(
-        unserved.1["message"]
-            .as_str()
-            .unwrap()
-            .contains("ListAiMinutes"),
-        "{}",
-        unserved.1
-    );
     let resp = s
         .http
         .get(format!("{}/healthz", s.base))

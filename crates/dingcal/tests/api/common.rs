@@ -74,6 +74,9 @@ impl TestDb {
     }
 }
 
+/// The emulator controls' token of every test server.
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 pub fn extra_user(n: usize) -> String {
     format!("u{n:04}-union")
 }
@@ -211,6 +214,7 @@ impl TestServer {
             directory: Some(directory),
             limits,
             log_format: Default::default(),
+            admin_token: Some(ADMIN_TOKEN.into()),
         })
         .await
         .expect("server starts");

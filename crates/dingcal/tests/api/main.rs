@@ -6,6 +6,7 @@ mod auth;
 mod caldav;
 mod calendars;
 mod common;
+mod controls;
 mod crash;
 mod events;
 mod hardening;

@@ -111,6 +111,14 @@ async fn serve_prints_its_address_and_answers_healthz() {
     assert!(p.base.starts_with("http://127.0.0.1:"));
     let resp = reqwest::get(format!("{}/healthz", p.base)).await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
+    // Without --admin-token the controls are no path at all.
+    let resp = reqwest::Client::new()
+        .post(format!("{}/_dingcal/minutes", p.base))
+        .bearer_auth("anything")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
     assert!(p.terminate().success(), "SIGTERM is a clean exit");
     assert!(dir.path().join("c.db").exists());
 }

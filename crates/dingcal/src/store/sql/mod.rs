@@ -11,6 +11,7 @@ mod calendar;
 pub mod db;
 mod directory;
 mod load;
+mod minutes;
 mod patches;
 mod responses;
 mod rooms;

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -186,6 +187,23 @@ class TestDatabase:
         if self.schema is not None:
             self._psql(f"DROP SCHEMA {self.schema} CASCADE")
             self.schema = None
+
+
+def control(address: str, method: str, path: str, body: Optional[dict] = None,
+            token: str = ADMIN_TOKEN) -> tuple[int, dict]:
+    """One call of the emulator controls (`/_dingcal/...`): status and body.
+    They are not DingTalk's, so no SDK has them: plain HTTP."""
+    request = urllib.request.Request(
+        f"http://{address}{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, json.load(answer)
+    except urllib.error.HTTPError as e:
+        return e.code, json.load(e)
 
 
 class DingcalServer:

@@ -4,10 +4,6 @@ session server's --admin-token), the caller's own unless fetchAll."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-
 import pytest
 from alibabacloud_dingtalk.calendar_1_0 import models as cal
 from alibabacloud_tea_util.models import RuntimeOptions
@@ -18,17 +14,7 @@ from support import ALICE, BOB, CAROL
 
 
 def attach(address: str, body: dict, token: str = support.ADMIN_TOKEN) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        f"http://{address}/_dingcal/minutes",
-        data=json.dumps(body).encode(),
-        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return answer.status, json.load(answer)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
+    return support.control(address, "POST", "/_dingcal/minutes", body, token=token)
 
 
 def minutes(api, user: str, event_id: str, fetch_all: bool):

@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// `Authorization: Bearer TOKEN`.
     #[arg(long, env = "DINGCAL_ADMIN_TOKEN", value_name = "TOKEN")]
     pub admin_token: Option<String>,
+    /// Refuses an app's calls of one operation beyond N a second, with the
+    /// real service's 403 (also set by PUT /_dingcal/throttle).
+    #[arg(long, env = "DINGCAL_THROTTLE_QPS", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub throttle_qps: Option<u32>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -200,6 +205,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> Result<(), String> {
         limits: args.limits.limits(),
         log_format,
         admin_token: args.admin_token,
+        throttle_qps: args.throttle_qps,
     };
     // Signals are caught from before the address is printed, so a caller
     // that stops the server as soon as it is up still stops it cleanly.

@@ -24,6 +24,8 @@ pub struct Config {
     pub log_format: http::LogFormat,
     /// Turns the emulator controls under `/_dingcal/` on.
     pub admin_token: Option<String>,
+    /// Throttles every app's calls per operation from the start.
+    pub throttle_qps: Option<u32>,
 }
 
 /// A server accepting connections.
@@ -73,7 +75,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
             config.limits,
             http::AccessLog::start(config.log_format),
         )
-        .with_admin_token(config.admin_token),
+        .with_controls(config.admin_token, config.throttle_qps),
     );
 
     let listener = TcpListener::bind(&config.listen)

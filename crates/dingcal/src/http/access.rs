@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::{Instrument, Level};
 
-use super::{AppState, error, operations};
+use super::{AppState, controls, error, operations};
 use crate::directory::Grant;
 use crate::domain::time::push_digits;
 use crate::error::ApiError;
@@ -253,19 +253,40 @@ pub async fn trace(
     let span = tracing::debug_span!("request", method = %request.method(), route, request_id = id);
     let caller = Caller::default();
     request.extensions_mut().insert(caller.clone());
-    let response = next.run(request).instrument(span).await;
+    // With the emulator controls on, a call of the SDK may meet a fault or
+    // the throttle instead of its handler, and is journaled.
+    let call = match action {
+        Some(_) if state.admin_token.is_some() => Some(controls::Call::of(&request)),
+        _ => None,
+    };
+    let intercepted = match (&call, action) {
+        (Some(call), Some(action)) => state.controls.intercept(&state, call, action, id).await,
+        _ => None,
+    };
+    let (response, forced_code) = match intercepted {
+        Some((answer, code)) => (answer, Some(code)),
+        None => (next.run(request).instrument(span).await, None),
+    };
     let grant = caller.0.get();
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     let error = response.extensions().get::<ApiError>();
-    let code = error.map_or("", |e| e.code);
+    // Metrics label by the API's own codes; an injected one is the
+    // journal's and the log's.
+    let api_code = error.map_or("", |e| e.code);
+    let code = forced_code.as_deref().unwrap_or(api_code);
+    if let Some(call) = &call {
+        state
+            .controls
+            .record(call, operation, id, grant, status, code, elapsed);
+    }
     if let Some(detail) = error.and_then(|e| e.detail.as_deref()) {
         tracing::error!(request_id = id, operation, detail, "internal error");
     }
     metrics().request(
         action.unwrap_or("other"),
         status,
-        code,
+        api_code,
         elapsed.as_secs_f64(),
     );
     state.access.write(&Entry {

@@ -25,6 +25,13 @@ use crate::store::{IdempotencyKey, WriteMeta};
 #[derive(Default)]
 pub struct TokenCache(Mutex<HashMap<String, (Arc<Grant>, Timestamp)>>);
 
+impl TokenCache {
+    /// Forgets every token checked (the store's were all deleted).
+    pub fn clear(&self) {
+        self.0.lock().expect("token cache poisoned").clear();
+    }
+}
+
 /// How long a checked token is trusted before the database is asked again.
 const TOKEN_RECHECK: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 

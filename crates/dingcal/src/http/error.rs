@@ -164,6 +164,13 @@ async fn read_then_run(state: &AppState, request: Request, next: Next) -> Respon
         return ApiError::invalid_parameter("Text may not contain the NUL character")
             .into_response();
     }
+    let mut parts = parts;
+    if state.admin_token.is_some() {
+        // For the journal of the emulator controls.
+        parts
+            .extensions
+            .insert(super::controls::RequestBody(bytes.clone()));
+    }
     next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await
 }

@@ -57,6 +57,7 @@ pub struct AppState {
     bodies: Arc<tokio::sync::Semaphore>,
     /// Turns the emulator controls on (`--admin-token`).
     admin_token: Option<String>,
+    controls: controls::Controls,
 }
 
 impl AppState {
@@ -75,11 +76,14 @@ impl AppState {
             bodies: Arc::new(tokio::sync::Semaphore::new(limits.body_memory_kib())),
             limits,
             admin_token: None,
+            controls: controls::Controls::default(),
         }
     }
 
-    /// The same, with the emulator controls on for this token.
-    pub fn with_admin_token(self, admin_token: Option<String>) -> AppState {
+    /// The same, with the emulator controls on for this token, and
+    /// throttling from the start at `throttle_qps` (`--throttle-qps`).
+    pub fn with_controls(self, admin_token: Option<String>, throttle_qps: Option<u32>) -> AppState {
+        self.controls.throttle(throttle_qps);
         AppState {
             admin_token: admin_token.filter(|t| !t.is_empty()),
             ..self

@@ -255,6 +255,11 @@ pub fn name(method: &Method, path: &str) -> Option<&'static str> {
         .and_then(|m| m.value.get(method.as_str()).copied())
 }
 
+/// Whether `action` is the name of one of the SDK's operations.
+pub fn known(action: &str) -> bool {
+    TABLE.iter().any(|(_, _, name)| *name == action)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -541,6 +541,14 @@ pub trait MinutesStore: Send + Sync {
     ) -> ApiResult<Vec<Minutes>>;
 }
 
+/// The state as a whole, for the emulator controls.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// Deletes every event, token, access rule, subscription, sign-in and
+    /// CalDAV account; the directory stays.
+    async fn reset(&self) -> ApiResult<()>;
+}
+
 /// Everything the server keeps.
 pub trait Store:
     DirectoryStore
@@ -554,6 +562,7 @@ pub trait Store:
     + SubscribedStore
     + CaldavStore
     + MinutesStore
+    + StateStore
 {
 }
 
@@ -569,6 +578,7 @@ impl<T> Store for T where
         + SubscribedStore
         + CaldavStore
         + MinutesStore
+        + StateStore
 {
 }
 

@@ -215,6 +215,7 @@ impl TestServer {
             limits,
             log_format: Default::default(),
             admin_token: Some(ADMIN_TOKEN.into()),
+            throttle_qps: None,
         })
         .await
         .expect("server starts");

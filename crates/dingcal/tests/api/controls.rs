@@ -121,3 +121,236 @@ async fn minutes_attached_by_the_controls_are_listed_by_list_ai_minutes() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+async fn admin(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    s.send(method, path, None, body, &[("authorization", &bearer)])
+        .await
+}
+
+#[tokio::test]
+async fn a_fault_answers_in_place_of_the_operation_and_changes_nothing() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let (status, made) = admin(
+        &s,
+        Method::POST,
+        "/_dingcal/faults",
+        Some(
+            json!({"operation": "CreateEvent", "status": 503, "code": "systemError",
+                    "message": "try later", "count": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{made}");
+    let fault_id = made["faultId"].as_str().unwrap().to_string();
+    let (_, listed) = admin(&s, Method::GET, "/_dingcal/faults", None).await;
+    assert_eq!(listed["faults"][0]["faultId"], fault_id.as_str());
+
+    let refused = api
+        .call(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("Faulted", &[])),
+        )
+        .await;
+    assert_error(&refused, 503, "systemError", Some("try later"));
+    assert!(!refused.1["requestid"].as_str().unwrap().is_empty());
+    let (_, listed) = api
+        .call(
+            Method::GET,
+            &format!("{}?maxResults=10", events_path("alice-union")),
+            None,
+        )
+        .await;
+    assert_eq!(
+        listed["events"],
+        json!([]),
+        "the faulted create made nothing"
+    );
+    // Its count spent, the fault is gone.
+    api.create("alice-union", meeting("Made", &[])).await;
+    let (_, listed) = admin(&s, Method::GET, "/_dingcal/faults", None).await;
+    assert_eq!(listed["faults"], json!([]));
+
+    // A delay only, on every operation, until removed.
+    let (_, made) = admin(
+        &s,
+        Method::POST,
+        "/_dingcal/faults",
+        Some(json!({"operation": "*", "status": 200, "delayMs": 300})),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let (status, _) = api
+        .call(
+            Method::GET,
+            &format!("{}?maxResults=10", events_path("alice-union")),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let path = format!("/_dingcal/faults/{}", made["faultId"].as_str().unwrap());
+    assert_eq!(
+        admin(&s, Method::DELETE, &path, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        admin(&s, Method::DELETE, &path, None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let bad = admin(
+        &s,
+        Method::POST,
+        "/_dingcal/faults",
+        Some(json!({"operation": "Nope"})),
+    )
+    .await;
+    assert_error(&bad, 400, "invalidParameter", None);
+}
+
+#[tokio::test]
+async fn the_throttle_refuses_a_burst_with_the_real_code() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(&api.create("alice-union", meeting("Busy", &[])).await);
+    let (status, _) = admin(
+        &s,
+        Method::PUT,
+        "/_dingcal/throttle",
+        Some(json!({"qps": 3})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut refused = Vec::new();
+    for _ in 0..10 {
+        let answer = api
+            .call(Method::GET, &event_path("alice-union", &id), None)
+            .await;
+        if answer.0 != StatusCode::OK {
+            refused.push(answer);
+        }
+    }
+    assert!(refused.len() >= 6, "{} refused", refused.len());
+    assert_error(
+        &refused[0],
+        403,
+        "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+        None,
+    );
+    // Another app has its own count.
+    let other = Api::with_app(&s, "acme-read").await;
+    assert_eq!(
+        other
+            .call(Method::GET, &event_path("alice-union", &id), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    admin(
+        &s,
+        Method::PUT,
+        "/_dingcal/throttle",
+        Some(json!({"qps": null})),
+    )
+    .await;
+    for _ in 0..10 {
+        assert_eq!(
+            api.call(Method::GET, &event_path("alice-union", &id), None)
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("Journaled", &["bob-union"]))
+            .await,
+    );
+    api.get("bob-union", &id).await;
+    let (status, _) = api
+        .call(Method::GET, &event_path("bob-union", "missing"), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (_, all) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
+    let ops: Vec<&str> = all["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(&ops[..3], ["GetEvent", "GetEvent", "CreateEvent"], "{all}");
+    let (_, created) = admin(
+        &s,
+        Method::GET,
+        "/_dingcal/requests?operation=CreateEvent",
+        None,
+    )
+    .await;
+    let entry = &created["requests"][0];
+    assert_eq!(entry["appKey"], "acme-full");
+    assert_eq!(entry["userId"], "alice-union");
+    assert_eq!(entry["method"], "POST");
+    assert_eq!(entry["status"], 200);
+    assert!(
+        entry["body"].as_str().unwrap().contains("Journaled"),
+        "{entry}"
+    );
+    let (_, missing) = admin(
+        &s,
+        Method::GET,
+        "/_dingcal/requests?status=404&limit=5",
+        None,
+    )
+    .await;
+    assert_eq!(missing["requests"].as_array().unwrap().len(), 1);
+    assert_eq!(missing["requests"][0]["code"], "itemNotFound");
+
+    // Reset: events and tokens go, the directory stays.
+    let (status, _) = admin(&s, Method::POST, "/_dingcal/reset", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api
+        .call(Method::GET, &event_path("alice-union", &id), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the old token is gone");
+    let fresh = Api::new(&s).await;
+    let (status, _) = fresh
+        .call(Method::GET, &event_path("alice-union", &id), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    fresh
+        .create("alice-union", meeting("After", &["bob-union"]))
+        .await;
+    let (_, journal) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
+    let kept = journal["requests"].as_array().unwrap();
+    assert!(
+        kept.iter()
+            .all(|r| !r["body"].as_str().unwrap().contains("Journaled")),
+        "{journal}"
+    );
+    // A secret is not kept.
+    let token_call = kept
+        .iter()
+        .find(|r| r["operation"] == "GetAccessToken")
+        .unwrap();
+    assert!(
+        !token_call["body"].as_str().unwrap().contains("full-secret"),
+        "{token_call}"
+    );
+    let (status, _) = admin(&s, Method::DELETE, "/_dingcal/requests", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, journal) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
+    assert_eq!(journal["requests"], json!([]));
+}

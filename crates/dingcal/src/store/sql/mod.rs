@@ -17,6 +17,7 @@ mod responses;
 mod rooms;
 mod schedule;
 mod signins;
+mod state;
 mod subscribed;
 mod writes;
 

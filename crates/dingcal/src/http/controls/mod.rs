@@ -1,0 +1,363 @@
+//! The emulator controls under `/_dingcal/` (CONTRACT.md, "Emulator
+//! controls"): what the real service cannot do and a test suite needs.
+//! They answer only when the server was given `--admin-token`, and only to
+//! a request that carries it; otherwise `/_dingcal/*` is an unknown path.
+//! With them on, each SDK call passes `intercept` (faults, throttling)
+//! before its handler and is recorded in the journal after.
+
+mod faults;
+mod journal;
+mod throttle;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::answer::RawJson;
+use super::error::Verbatim;
+use super::extract::{Json, Query};
+use super::operations;
+use crate::directory::Grant;
+use crate::domain::{EventId, UnionId, random_token};
+use crate::error::{ApiError, ApiResult};
+use crate::store::Minutes;
+use crate::wire::minutes::{AttachMinutes, AttachedMinutes};
+use faults::{Fault, FaultRequest, Faults};
+use journal::{Entry, Journal};
+use throttle::Throttle;
+
+/// What the controls hold on this node.
+#[derive(Default)]
+pub struct Controls {
+    journal: Journal,
+    faults: Faults,
+    throttle: Throttle,
+}
+
+/// A request's body, kept for the journal.
+#[derive(Clone)]
+pub struct RequestBody(pub Bytes);
+
+/// What the controls read of a call: taken before its handler has it.
+pub struct Call {
+    pub method: axum::http::Method,
+    pub path: String,
+    pub token: Option<String>,
+    pub body: Option<Bytes>,
+}
+
+impl Call {
+    pub fn of(request: &axum::extract::Request) -> Call {
+        Call {
+            method: request.method().clone(),
+            path: request.uri().path().to_string(),
+            token: request
+                .headers()
+                .get("x-acs-dingtalk-access-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            body: request.extensions().get::<RequestBody>().map(|b| b.0.clone()),
+        }
+    }
+}
+
+/// DingTalk's refusal of a call over the app's rate.
+const THROTTLED_CODE: &str = "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi";
+const THROTTLED_MESSAGE: &str = "您的企业应用调用钉钉开放平台当前接口的所有请求都被暂时禁用了";
+
+/// An error answer in the API's shape with any code, as a fault or the
+/// throttle gives it.
+fn refusal(status: u16, code: &str, message: &str, request_id: &str) -> Response {
+    let body = serde_json::json!({"code": code, "message": message, "requestid": request_id});
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response.extensions_mut().insert(Verbatim);
+    response
+}
+
+impl Controls {
+    /// Sets the throttle at start (`--throttle-qps`).
+    pub fn throttle(&self, qps: Option<u32>) {
+        self.throttle.set(qps);
+    }
+
+    /// A fault or the throttle's refusal, if the call meets one: the
+    /// answer and its code. A fault's delay is waited here.
+    pub async fn intercept(
+        &self,
+        state: &AppState,
+        call: &Call,
+        action: &'static str,
+        request_id: &str,
+    ) -> Option<(Response, String)> {
+        if self.throttle.qps().is_some() {
+            if let Some(grant) = match &call.token {
+                Some(t) => state.authenticate(t).await.ok(),
+                None => None,
+            } {
+                let second = jiff::Timestamp::now().as_second();
+                if self.throttle.over(&grant.app_key, action, second) {
+                    let answer = refusal(403, THROTTLED_CODE, THROTTLED_MESSAGE, request_id);
+                    return Some((answer, THROTTLED_CODE.into()));
+                }
+            }
+        }
+        let hit = self.faults.meet(action)?;
+        if !hit.delay.is_zero() {
+            tokio::time::sleep(hit.delay).await;
+        }
+        let (status, code, message) = hit.error?;
+        Some((refusal(status, &code, &message, request_id), code))
+    }
+
+    /// Records an answered call.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &self,
+        call: &Call,
+        operation: &str,
+        request_id: &str,
+        grant: Option<&Arc<Grant>>,
+        status: u16,
+        code: &str,
+        elapsed: std::time::Duration,
+    ) {
+        let path = call.path.as_str();
+        let user = match journal::path_user(path) {
+            "" => grant
+                .and_then(|g| g.user.as_ref())
+                .map_or("", |u| u.as_str()),
+            user => user,
+        };
+        self.journal.record(Entry {
+            request_id: request_id.to_string(),
+            at: jiff::Timestamp::now().to_string(),
+            operation: operation.to_string(),
+            method: call.method.to_string(),
+            path: path.to_string(),
+            app_key: grant.map_or("", |g| g.app_key.as_str()).to_string(),
+            user_id: user.to_string(),
+            status,
+            code: code.to_string(),
+            duration_ms: elapsed.as_secs_f64() * 1000.0,
+            body: if operation.starts_with("Get") && operation.ends_with("Token") {
+                // An app's secret, or a code or refresh token.
+                "(not kept: it holds a secret)".into()
+            } else {
+                call.body
+                    .as_ref()
+                    .map(|b| journal::kept_body(b))
+                    .unwrap_or_default()
+            },
+        });
+    }
+}
+
+pub fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/_dingcal/minutes", post(attach_minutes))
+        .route("/_dingcal/reset", post(reset))
+        .route(
+            "/_dingcal/faults",
+            post(add_fault).get(list_faults).delete(remove_faults),
+        )
+        .route("/_dingcal/faults/{faultId}", delete(remove_fault))
+        .route("/_dingcal/throttle", put(set_throttle).get(get_throttle))
+        .route(
+            "/_dingcal/requests",
+            get(list_requests).delete(clear_requests),
+        )
+}
+
+/// A request that carries the server's admin token.
+pub struct Admin;
+
+impl FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Admin, ApiError> {
+        let Some(expected) = &state.admin_token else {
+            return Err(ApiError::no_route());
+        };
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        match given {
+            Some(token) if crate::domain::secret::same(token, expected) => Ok(Admin),
+            _ => Err(ApiError::admin_token_required()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+/// Deletes every event, token, journal entry and fault; the directory
+/// stays.
+async fn reset(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    state.store.reset().await?;
+    state.tokens.clear();
+    state.controls.journal.clear();
+    state.controls.faults.remove(None);
+    RawJson::of(&Empty {})
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FaultId {
+    fault_id: String,
+}
+
+async fn add_fault(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Json(body): Json<Option<FaultRequest>>,
+) -> ApiResult<RawJson> {
+    let body = body.ok_or_else(|| ApiError::invalid_parameter("operation is required"))?;
+    let fault = Fault::new(body, operations::known)?;
+    let fault_id = fault.fault_id.clone();
+    state.controls.faults.add(fault);
+    RawJson::of(&FaultId { fault_id })
+}
+
+#[derive(Serialize)]
+struct FaultList {
+    faults: Vec<Fault>,
+}
+
+async fn list_faults(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    RawJson::of(&FaultList {
+        faults: state.controls.faults.list(),
+    })
+}
+
+async fn remove_fault(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Path(fault_id): Path<String>,
+) -> ApiResult<RawJson> {
+    if !state.controls.faults.remove(Some(&fault_id)) {
+        return Err(ApiError::item_not_found(
+            "The specified fault cannot be found.",
+        ));
+    }
+    RawJson::of(&Empty {})
+}
+
+async fn remove_faults(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    state.controls.faults.remove(None);
+    RawJson::of(&Empty {})
+}
+
+#[derive(Serialize, Deserialize)]
+struct ThrottleBody {
+    qps: Option<u32>,
+}
+
+async fn set_throttle(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Json(body): Json<Option<ThrottleBody>>,
+) -> ApiResult<RawJson> {
+    let qps = body.and_then(|b| b.qps);
+    if qps == Some(0) {
+        return Err(ApiError::invalid_parameter(
+            "qps must be at least 1, or null for none",
+        ));
+    }
+    state.controls.throttle.set(qps);
+    RawJson::of(&ThrottleBody { qps })
+}
+
+async fn get_throttle(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    RawJson::of(&ThrottleBody {
+        qps: state.controls.throttle.qps(),
+    })
+}
+
+#[derive(Deserialize)]
+struct JournalQuery {
+    operation: Option<String>,
+    status: Option<u16>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JournalList {
+    requests: Vec<Entry>,
+}
+
+/// The journal, newest first: at most `limit` (100 unless given).
+async fn list_requests(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Query(q): Query<JournalQuery>,
+) -> ApiResult<RawJson> {
+    let operation = q.operation.filter(|o| !o.is_empty());
+    RawJson::of(&JournalList {
+        requests: state.controls.journal.list(
+            operation.as_deref(),
+            q.status,
+            q.limit.unwrap_or(100),
+        ),
+    })
+}
+
+async fn clear_requests(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    state.controls.journal.clear();
+    RawJson::of(&Empty {})
+}
+
+/// Attaches AI minutes to an event, made by a user of its org: what
+/// ListAiMinutes then lists.
+async fn attach_minutes(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Json(body): Json<Option<AttachMinutes>>,
+) -> ApiResult<RawJson> {
+    let body = body.ok_or_else(|| ApiError::invalid_parameter("eventId is required"))?;
+    let event_id = body
+        .event_id
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter("eventId is required"))?;
+    let creator = body
+        .creator_user_id
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::invalid_parameter("creatorUserId is required"))?;
+    let corp_id = state
+        .directory
+        .corp_of(&UnionId(creator.clone()))
+        .cloned()
+        .ok_or_else(|| ApiError::invalid_parameter("creatorUserId is no user of the directory"))?;
+    let minutes = Minutes {
+        minutes_id: body
+            .minutes_id
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| random_token(12)),
+        creator: UnionId(creator),
+    };
+    let minutes_id = minutes.minutes_id.clone();
+    state
+        .store
+        .add_minutes(corp_id, EventId(event_id), minutes)
+        .await?;
+    RawJson::of(&AttachedMinutes { minutes_id })
+}

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
-use crate::load::{Conn, Generator, Measured, Target};
+use crate::client::{Conn, Target};
+use crate::load::{Generator, Measured};
 use crate::phases::{self, Phase, Plan, Results, token};
 use crate::postgres::{self, PGBENCH_MAX_CLIENTS, PGBENCH_THREADS, Pgbench, Schema};
 use crate::procfs::{CpuClocks, CpuUse};

@@ -1,11 +1,8 @@
-//! The load generator: keep-alive HTTP/1.1 connections made directly with
-//! hyper's connection API (no pool, no retries, nothing between the timer and
-//! the socket), each sending requests back to back, shared out between a few
-//! threads that each run a single-threaded runtime of their own (`--threads`,
-//! as wrk's `-t`).
+//! The load generator: keep-alive connections (`client::Conn`), each
+//! sending requests back to back, shared out between a few threads that each
+//! run a single-threaded runtime of their own (`--threads`, as wrk's `-t`).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,177 +10,38 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
-use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
-use hyper::{Method, Request, StatusCode, Uri};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
+use crate::client::{Call, Conn, Target, answer_error};
 use crate::procfs::{CpuClocks, CpuUse, Switches};
-
-const TOKEN_HEADER: HeaderName = HeaderName::from_static("x-acs-dingtalk-access-token");
-
-/// Where requests go and the credentials they carry.
-pub struct Target {
-    addr: SocketAddr,
-    host: HeaderValue,
-    token: Option<HeaderValue>,
-}
-
-impl Target {
-    pub fn new(addr: SocketAddr) -> Target {
-        let host = HeaderValue::from_str(&addr.to_string()).expect("a socket address is ASCII");
-        Target {
-            addr,
-            host,
-            token: None,
-        }
-    }
-
-    /// The same target, with every request carrying `token`.
-    pub fn with_token(&self, token: &str) -> Result<Target, String> {
-        Ok(Target {
-            addr: self.addr,
-            host: self.host.clone(),
-            token: Some(
-                HeaderValue::from_str(token).map_err(|e| format!("access token {token:?}: {e}"))?,
-            ),
-        })
-    }
-}
-
-/// One request. Built up front where possible: `Uri` and `Bytes` clone by
-/// reference count, so sending a prepared call costs no parsing or copying.
-#[derive(Clone)]
-pub struct Call {
-    pub method: Method,
-    pub uri: Uri,
-    pub body: Bytes,
-}
-
-impl Call {
-    pub fn get(path: &str) -> Call {
-        Call {
-            method: Method::GET,
-            uri: uri(path),
-            body: Bytes::new(),
-        }
-    }
-
-    pub fn post(path: &str, body: impl Into<Bytes>) -> Call {
-        Call {
-            method: Method::POST,
-            uri: uri(path),
-            body: body.into(),
-        }
-    }
-
-    pub fn put(path: &str, body: impl Into<Bytes>) -> Call {
-        Call {
-            method: Method::PUT,
-            uri: uri(path),
-            body: body.into(),
-        }
-    }
-
-    fn describe(&self) -> String {
-        format!("{} {}", self.method, self.uri)
-    }
-}
-
-/// Every path the bench builds is ASCII ids joined by slashes.
-fn uri(path: &str) -> Uri {
-    path.parse()
-        .unwrap_or_else(|e| panic!("bad request path {path:?}: {e}"))
-}
-
-/// One keep-alive connection.
-pub struct Conn {
-    sender: SendRequest<Full<Bytes>>,
-    target: Arc<Target>,
-}
-
-impl Conn {
-    pub async fn open(target: Arc<Target>) -> Result<Conn, String> {
-        let stream = TcpStream::connect(target.addr)
-            .await
-            .map_err(|e| format!("connect {}: {e}", target.addr))?;
-        // Requests are small and answered one at a time; Nagle would only
-        // add delay.
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| format!("HTTP handshake with {}: {e}", target.addr))?;
-        // The connection task does the socket I/O. Its error, if any, also
-        // fails the request in flight, which is where it gets reported.
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(Conn { sender, target })
-    }
-
-    /// Sends `call` and reads the whole answer, so that the connection is
-    /// ready for the next request.
-    pub async fn send(&mut self, call: &Call) -> Result<(StatusCode, Bytes), String> {
-        let failed = |e: hyper::Error| format!("{}: {e}", call.describe());
-        self.sender.ready().await.map_err(failed)?;
-        let mut request = Request::builder()
-            .method(call.method.clone())
-            .uri(call.uri.clone())
-            .header(HOST, self.target.host.clone());
-        if let Some(token) = &self.target.token {
-            request = request.header(TOKEN_HEADER, token.clone());
-        }
-        if !call.body.is_empty() {
-            request = request.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        }
-        let request = request
-            .body(Full::new(call.body.clone()))
-            .map_err(|e| format!("{}: {e}", call.describe()))?;
-        let response = self.sender.send_request(request).await.map_err(failed)?;
-        let status = response.status();
-        let body = response.into_body().collect().await.map_err(failed)?;
-        Ok((status, body.to_bytes()))
-    }
-
-    /// Sends `call` and insists on a 200, for setting things up.
-    pub async fn expect_ok(&mut self, call: &Call) -> Result<Bytes, String> {
-        match self.send(call).await? {
-            (StatusCode::OK, body) => Ok(body),
-            (status, body) => Err(answer_error(call, status, &body)),
-        }
-    }
-}
-
-fn answer_error(call: &Call, status: StatusCode, body: &[u8]) -> String {
-    format!(
-        "{} answered {status}: {}",
-        call.describe(),
-        String::from_utf8_lossy(body)
-    )
-}
 
 /// When a run of requests ends.
 #[derive(Clone, Copy)]
 pub enum Until {
-    /// After a warm-up, measure for this long.
+    /// After a warm-up, measure for this long; a request counts when it was
+    /// both sent and answered inside that window.
     Measured { warmup: Duration, measure: Duration },
+    /// The same window, in which every answer that arrives counts, whenever
+    /// its request was sent. For a server whose answers take a good part of
+    /// the window: counting only the requests wholly inside it would leave
+    /// out those that straddle its edges, and understate the server's rate
+    /// by about its latency over the window's length.
+    Arrivals { warmup: Duration, measure: Duration },
     /// Once this many requests have been sent, all of them measured.
     Count(u64),
 }
 
 /// What a run of requests measured.
 pub struct Measured {
-    /// Latency of every measured 200 answer, in microseconds, sorted.
+    /// Latency of every measured answer with the status its request
+    /// expects (200 unless it says otherwise), in microseconds, sorted.
     latencies_us: Vec<u32>,
     /// How long the measured part lasted.
     pub elapsed: Duration,
     /// CPU time the server, the load generator and the machine used in
     /// that time.
     cpu: CpuUse,
-    /// Answers other than 200, and failed connections, warm-up included.
+    /// Answers with another status, and failed connections, warm-up included.
     pub errors: u64,
     pub first_error: Option<String>,
 }
@@ -357,20 +215,25 @@ struct Window {
     measure_from: Instant,
     deadline: Option<Instant>,
     limit: u64,
+    /// Whether an answer arriving in the window counts even if its request
+    /// was sent before.
+    arrivals: bool,
 }
 
 impl Window {
     fn new(start: Instant, until: Until) -> Window {
         match until {
-            Until::Measured { warmup, measure } => Window {
+            Until::Measured { warmup, measure } | Until::Arrivals { warmup, measure } => Window {
                 measure_from: start + warmup,
                 deadline: Some(start + warmup + measure),
                 limit: u64::MAX,
+                arrivals: matches!(until, Until::Arrivals { .. }),
             },
             Until::Count(n) => Window {
                 measure_from: start,
                 deadline: None,
                 limit: n,
+                arrivals: false,
             },
         }
     }
@@ -395,10 +258,12 @@ async fn run_conn(mut conn: Conn, shared: Arc<Shared>, window: Window) -> ConnRe
         }
         let call = (shared.make)(n);
         match conn.send(&call).await {
-            Ok((StatusCode::OK, body)) => {
+            Ok((status, body)) if status == call.expect => {
                 let done = Instant::now();
-                // Only requests wholly inside the window count.
-                if sent >= window.measure_from && window.deadline.is_none_or(|d| done <= d) {
+                // Only requests wholly inside the window count, or, when
+                // counting arrivals, answers inside it.
+                let from = if window.arrivals { done } else { sent };
+                if from >= window.measure_from && window.deadline.is_none_or(|d| done <= d) {
                     let us = (done - sent).as_micros();
                     report
                         .latencies_us
@@ -503,8 +368,8 @@ pub async fn drive_same(
     .await
 }
 
-/// `drive`, which also returns the body of every 200 answer to a request
-/// `n` for which `keep(n)`, with its `n`, in no particular order.
+/// `drive`, which also returns the body of every expected answer to a
+/// request `n` for which `keep(n)`, with its `n`, in no particular order.
 pub async fn drive_keeping<F, K>(
     generator: &Generator,
     targets: &[Arc<Target>],
@@ -584,7 +449,9 @@ where
     report.latencies_us.sort_unstable();
     // A counted run closes when its last answer is in.
     let (cpu_to, elapsed) = match (timed_close, until) {
-        (Some(cpu), Until::Measured { measure, .. }) => (cpu, measure),
+        (Some(cpu), Until::Measured { measure, .. } | Until::Arrivals { measure, .. }) => {
+            (cpu, measure)
+        }
         _ => (clocks.read()?, start.elapsed()),
     };
     let measured = Measured {

@@ -3,15 +3,20 @@
 //! creating many events, and reports every figure, ending with one JSON line.
 //! Its postgres suite does so on SQLite and on PostgreSQL, and sets dingcal
 //! against pgbench and against a second node; its scale suite lists a
-//! week's events on a small store and on one twenty times bigger.
+//! week's events on a small store and on one twenty times bigger; its caldav
+//! suite reads a week over CalDAV from dingcal and from Radicale.
 //!
 //! Progress goes to stderr; the report, and only the report, to stdout.
 
 mod backends;
+mod caldav;
+mod calendar;
+mod client;
 mod load;
 mod phases;
 mod postgres;
 mod procfs;
+mod radicale;
 mod recurrence;
 mod report;
 mod rooms;
@@ -27,7 +32,7 @@ use phases::{Plan, Suite};
 use server::{Scratch, with_server};
 
 const USAGE: &str = "\
-usage: dingcal-bench [lifecycle | recurrence | postgres | scale | rooms] [options]
+usage: dingcal-bench [lifecycle | recurrence | postgres | scale | rooms | caldav] [options]
   lifecycle           (default) healthz, GetEvent, RespondEvent, PatchEvent and
                       memory after many events, then GetEvent over 2,000 of
                       those events and CreateEvent
@@ -43,6 +48,11 @@ usage: dingcal-bench [lifecycle | recurrence | postgres | scale | rooms] [option
   scale               ListEvents of one user's week on a store of --events / 20
                       events and --scale-users users, then on a store of
                       --events events and 20 times the users
+  caldav              a CalDAV REPORT of one week over 1,000 events, on dingcal
+                      and on Radicale with the same events, over --connections
+                      connections but at most 4; Radicale from $PYTHON (else
+                      python3) if it has it, else pip installs it once into
+                      target/dingcal-bench-radicale (a virtualenv)
   --postgres URL      the PostgreSQL server of the postgres suite, as
                       postgres://USER@HOST:PORT/DB (default:
                       $DINGCAL_BENCH_POSTGRES); each part runs in a schema of
@@ -51,7 +61,8 @@ usage: dingcal-bench [lifecycle | recurrence | postgres | scale | rooms] [option
                       beside this binary)
   --connections N     concurrent keep-alive connections per timed phase (64)
   --warmup SECS       unmeasured warm-up before each timed phase (1)
-  --duration SECS     measured time of each timed phase, over all rounds (6)
+  --duration SECS     measured time of each timed phase, over all rounds (6;
+                      caldav: 30, for Radicale answers in seconds)
   --rounds N          times the timed phases take turns (3)
   --events N          events created before memory is read (100000; at least
                       4000); scale: events of the big store (1000000)
@@ -82,7 +93,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the benchmark; true when every request was answered 200. Missed
+/// Runs the benchmark; true when every request was answered as asked (200,
+/// or a WebDAV status where the caldav suite expects one). Missed
 /// targets are reported but do not fail the run: they are findings.
 fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
     // This thread sets things up and reads the clocks at the edges of each
@@ -94,6 +106,7 @@ fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
     let generator = Generator::new(plan.threads)?;
     let directory = match plan.suite {
         Suite::Scale { users } => scale::directory(users * scale::FACTOR),
+        Suite::Caldav => calendar::directory(),
         _ => phases::directory(),
     };
     let scratch = Scratch::new(&directory)?;
@@ -130,6 +143,11 @@ fn run(binary: &std::path::Path, plan: &Plan) -> Result<bool, String> {
             scale::print(plan, *users, &results);
             scale::errors(&results)
         }
+        Suite::Caldav => {
+            let results = caldav::run(&runtime, &generator, binary, &scratch, plan)?;
+            caldav::print(plan, &results);
+            caldav::errors(&results)
+        }
     };
     Ok(errors == 0)
 }
@@ -141,6 +159,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
     let mut postgres = None;
     let mut events = None;
     let mut scale_users = 250;
+    let mut duration = None;
     let mut plan = Plan {
         connections: 64,
         warmup: Duration::from_secs(1),
@@ -157,7 +176,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
         }
         if matches!(
             flag.as_str(),
-            "lifecycle" | "recurrence" | "postgres" | "scale" | "rooms"
+            "lifecycle" | "recurrence" | "postgres" | "scale" | "rooms" | "caldav"
         ) {
             suite = flag;
             continue;
@@ -167,7 +186,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             "--dingcal" => binary = Some(PathBuf::from(value)),
             "--connections" => plan.connections = positive(&flag, &value)?,
             "--warmup" => plan.warmup = seconds(&flag, &value)?,
-            "--duration" => plan.duration = seconds(&flag, &value)?,
+            "--duration" => duration = Some(seconds(&flag, &value)?),
             "--rounds" => plan.rounds = positive(&flag, &value)?,
             "--events" => events = Some(positive(&flag, &value)?),
             "--in-flight" => plan.in_flight = positive(&flag, &value)?,
@@ -177,6 +196,11 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             _ => return Err(format!("unknown option {flag}")),
         }
     }
+    plan.duration = match (duration, suite.as_str()) {
+        (Some(duration), _) => duration,
+        (None, "caldav") => caldav::DEFAULT_DURATION,
+        (None, _) => plan.duration,
+    };
     if plan.duration.is_zero() {
         return Err("--duration must be more than 0".into());
     }
@@ -188,6 +212,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
         }
         ("recurrence", _) => Suite::Recurrence,
         ("rooms", _) => Suite::Rooms,
+        ("caldav", _) => Suite::Caldav,
         ("scale", _) => Suite::Scale { users: scale_users },
         _ => Suite::Lifecycle,
     };
@@ -196,7 +221,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<(PathBuf, Plan
             plan.events = events.unwrap_or(scale::DEFAULT_EVENTS);
             scale::check(plan.events, users)?;
         }
-        Suite::Recurrence | Suite::Rooms => {}
+        Suite::Recurrence | Suite::Rooms | Suite::Caldav => {}
         Suite::Lifecycle | Suite::Postgres { .. } => {
             plan.events = events.unwrap_or(plan.events);
             if plan.events < phases::FILL_MIN {

@@ -7,13 +7,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive, drive_keeping};
+use crate::client::{Call, Conn, Target};
+use crate::load::{Generator, Measured, Until, drive, drive_keeping};
 use crate::procfs::{self, CpuClocks};
 use crate::server::Server;
 
-const CORP_ID: &str = "bench-corp";
-const APP_KEY: &str = "bench-app";
-const APP_SECRET: &str = "bench-secret";
+pub const CORP_ID: &str = "bench-corp";
+pub const APP_KEY: &str = "bench-app";
+pub const APP_SECRET: &str = "bench-secret";
 pub const ORGANIZER: &str = "bench-organizer";
 /// Users besides the organizer: enough for the 5,000-attendee event and one
 /// more.
@@ -48,6 +49,8 @@ pub enum Suite {
     Postgres {
         url: String,
     },
+    /// A CalDAV REPORT of a week over 1,000 events, against Radicale.
+    Caldav,
 }
 
 /// How a run is shaped.
@@ -247,9 +250,24 @@ pub async fn take_turns<const N: usize>(
         warmup: plan.warmup,
         measure: plan.duration / plan.rounds as u32,
     };
+    let phases = phases.map(|phase| (phase, clocks));
+    take_turns_at(plan, generator, plan.connections, slice, phases).await
+}
+
+/// `take_turns` with `connections` connections in each phase, each turn
+/// `slice` (a warm-up and its share of the measured time), and each phase
+/// read on its own clocks: those of the server it loads, when the phases
+/// load different servers.
+pub async fn take_turns_at<const N: usize>(
+    plan: &Plan,
+    generator: &Generator,
+    connections: usize,
+    slice: Until,
+    phases: [(Phase, &CpuClocks); N],
+) -> Result<[Measured; N], String> {
     let mut measured: [Option<Measured>; N] = std::array::from_fn(|_| None);
     for round in 0..plan.rounds {
-        for (phase, total) in phases.iter().zip(measured.iter_mut()) {
+        for ((phase, clocks), total) in phases.iter().zip(measured.iter_mut()) {
             eprintln!(
                 "phase: {} (round {} of {})",
                 phase.name,
@@ -263,7 +281,7 @@ pub async fn take_turns<const N: usize>(
                 generator,
                 &phase.targets,
                 clocks,
-                plan.connections,
+                connections,
                 slice,
                 move |n| make(offset + n),
             )

@@ -12,7 +12,8 @@ use jiff::civil::date;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
-use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive, drive_same};
+use crate::client::{Call, Conn, Target};
+use crate::load::{Generator, Measured, Until, drive, drive_same};
 use crate::phases::{ORGANIZER, Plan, event_path, events_path, field, token, user};
 use crate::procfs::CpuClocks;
 use crate::report::{figures, latency_table, pass, round};

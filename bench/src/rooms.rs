@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive, drive_same};
+use crate::client::{Call, Conn, Target};
+use crate::load::{Generator, Measured, Until, drive, drive_same};
 use crate::phases::{
     Phase, Plan, ROOMS, create_event, event_path, events_path, field, room, take_turns, token, user,
 };

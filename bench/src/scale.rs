@@ -12,7 +12,8 @@ use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::runtime::Runtime;
 
-use crate::load::{Call, Conn, Generator, Measured, Target, Until, drive};
+use crate::client::{Call, Conn, Target};
+use crate::load::{Generator, Measured, Until, drive};
 use crate::phases::{Make, Phase, Plan, field, take_turns};
 use crate::procfs::{self, CpuClocks};
 use crate::report::{self, Check, Goal, figures, object, round};

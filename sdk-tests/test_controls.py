@@ -91,3 +91,19 @@ def test_reset_empties_the_state_and_keeps_the_directory(own_server, day):
     assert [a.id for a in again.attendees] == [ALICE, BOB]
     _, journal = support.control(address, "GET", "/_dingcal/requests")
     assert all("Before reset" not in r["body"] for r in journal["requests"])
+
+
+def test_a_frozen_clock_is_the_time_events_and_tokens_read(own_server, day):
+    address = own_server.address
+    status, clock = support.control(address, "PUT", "/_dingcal/clock",
+                                    {"now": "2030-01-01T08:00:00Z", "frozen": True})
+    assert (status, clock) == (200, {"now": "2030-01-01T08:00:00Z", "frozen": True})
+    oauth = support.oauth_client(address)
+    api = Api(support.calendar_client(address), support.get_token(oauth, "acme-full"))
+    made = api.create(ALICE, support.timed_request(day, "In 2030")).body
+    assert made.create_time == "2030-01-01T08:00:00Z"
+    # Past the token's two hours, the SDK's token is refused as expired.
+    support.control(address, "POST", "/_dingcal/clock/advance", {"seconds": 7200})
+    with pytest.raises(TeaException) as e:
+        api.get(ALICE, made.id)
+    assert e.value.code == "InvalidAuthentication"

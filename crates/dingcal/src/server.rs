@@ -11,7 +11,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::directory::{Directory, DirectoryFile};
-use crate::domain::time;
 use crate::http::{self, AppState};
 use crate::store::{self, DbUrl, Store};
 
@@ -34,6 +33,7 @@ pub struct Running {
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    clock: JoinHandle<()>,
     store: Arc<dyn Store>,
 }
 
@@ -83,15 +83,18 @@ pub async fn start(config: Config) -> Result<Running, String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown, stop) = oneshot::channel::<()>();
+    let clock = tokio::spawn(http::follow_clock(state.clone()));
+    let housekeeping = tokio::spawn(purge_loop(state.clone()));
     let server = tokio::spawn(http::serve(listener, state, async {
         let _ = stop.await;
     }));
-    let housekeeping = tokio::spawn(purge_loop(store.clone()));
+
     Ok(Running {
         addr,
         shutdown,
         server,
         housekeeping,
+        clock,
         store,
     })
 }
@@ -104,16 +107,18 @@ impl Running {
         let served = self.server.await.map_err(|e| e.to_string())?;
         self.housekeeping.abort();
         let _ = self.housekeeping.await;
+        self.clock.abort();
+        let _ = self.clock.await;
         drop(self.store);
         served.map_err(|e| e.to_string())
     }
 }
 
-async fn purge_loop(store: Arc<dyn Store>) {
+async fn purge_loop(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(PURGE_EVERY);
     loop {
         tick.tick().await;
-        if let Err(e) = store.purge_expired(time::now()).await {
+        if let Err(e) = state.store.purge_expired(state.clock.now()).await {
             tracing::warn!(%e, "purging expired tokens failed");
         }
     }

@@ -259,8 +259,64 @@ fn parse_bound(field: &str, value: &str) -> ApiResult<Zoned> {
     Ok(ts.to_zoned(TimeZone::fixed(offset)))
 }
 
+/// The system's time. What the server takes as now is its [`Clock`].
 pub fn now() -> Timestamp {
     Timestamp::now()
+}
+
+/// A clock a test has set: at system time `anchor` it read `at`, and it
+/// has stood still since (`frozen`) or moved with the system's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSetting {
+    pub at: Timestamp,
+    pub anchor: Timestamp,
+    pub frozen: bool,
+}
+
+impl ClockSetting {
+    /// What the clock reads at system time `system`.
+    pub fn read(&self, system: Timestamp) -> Timestamp {
+        if self.frozen {
+            return self.at;
+        }
+        self.at
+            .checked_add(system.duration_since(self.anchor))
+            .unwrap_or(self.at)
+    }
+}
+
+/// The server's clock: the system's, unless the emulator controls set it.
+/// Everything that reads "now" (times written on events, token expiry,
+/// x-client-token lifetime, sign-in times) reads it.
+#[derive(Debug, Default)]
+pub struct Clock {
+    /// Whether a setting is in force: the one check an unset clock costs.
+    set: std::sync::atomic::AtomicBool,
+    setting: std::sync::Mutex<Option<ClockSetting>>,
+}
+
+impl Clock {
+    pub fn now(&self) -> Timestamp {
+        let system = now();
+        if !self.set.load(std::sync::atomic::Ordering::Acquire) {
+            return system;
+        }
+        match *self.setting.lock().expect("clock poisoned") {
+            Some(setting) => setting.read(system),
+            None => system,
+        }
+    }
+
+    pub fn setting(&self) -> Option<ClockSetting> {
+        *self.setting.lock().expect("clock poisoned")
+    }
+
+    /// Puts a setting in force (`None`: the system's time again).
+    pub fn apply(&self, setting: Option<ClockSetting>) {
+        *self.setting.lock().expect("clock poisoned") = setting;
+        self.set
+            .store(setting.is_some(), std::sync::atomic::Ordering::Release);
+    }
 }
 
 /// Writes `n` in decimal, zero-padded to `width` digits: instance ids and
@@ -329,6 +385,36 @@ fn parse_date_time(field: &str, value: &str, zone: &TimeZone) -> ApiResult<Times
         .to_zoned(zone.clone())
         .map(|z| z.timestamp())
         .map_err(|_| ApiError::bad_timestamp(field, value))
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn a_set_clock_moves_with_the_system_unless_frozen() {
+        let at: Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
+        let anchor: Timestamp = "2026-12-03T00:00:00Z".parse().unwrap();
+        let later = anchor
+            .checked_add(jiff::SignedDuration::from_secs(90))
+            .unwrap();
+        let moving = ClockSetting {
+            at,
+            anchor,
+            frozen: false,
+        };
+        assert_eq!(moving.read(later), "2030-01-01T00:01:30Z".parse().unwrap());
+        let frozen = ClockSetting {
+            frozen: true,
+            ..moving
+        };
+        assert_eq!(frozen.read(later), at);
+        let clock = Clock::default();
+        clock.apply(Some(frozen));
+        assert_eq!(clock.now(), at);
+        clock.apply(None);
+        assert!(clock.now() < at, "the system's time again");
+    }
 }
 
 #[cfg(test)]

@@ -276,9 +276,16 @@ pub async fn trace(
     let api_code = error.map_or("", |e| e.code);
     let code = forced_code.as_deref().unwrap_or(api_code);
     if let Some(call) = &call {
-        state
-            .controls
-            .record(call, operation, id, grant, status, code, elapsed);
+        state.controls.record(
+            state.clock.now(),
+            call,
+            operation,
+            id,
+            grant,
+            status,
+            code,
+            elapsed,
+        );
     }
     if let Some(detail) = error.and_then(|e| e.detail.as_deref()) {
         tracing::error!(request_id = id, operation, detail, "internal error");

@@ -15,7 +15,7 @@ use super::access::Caller;
 use super::extract::{CalendarPath, ClientToken};
 use crate::directory::Grant;
 use crate::domain::calendar::{CalendarRef, Privilege};
-use crate::domain::{Permission, UnionId, time};
+use crate::domain::{Permission, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IdempotencyKey, WriteMeta};
 
@@ -38,7 +38,7 @@ const TOKEN_RECHECK: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
 impl AppState {
     /// What an access token grants, if it is known and unexpired.
     pub async fn authenticate(&self, token: &str) -> ApiResult<Arc<Grant>> {
-        let now = time::now();
+        let now = self.clock.now();
         let cached = self
             .tokens
             .0
@@ -113,6 +113,9 @@ impl Scope for CalendarWrite {
 /// The checked access token of a request, holding the permission `P` names.
 pub struct Access<P> {
     pub grant: Arc<Grant>,
+    /// The server's clock when the request was let in: the time its
+    /// writes carry.
+    pub now: Timestamp,
     scope: PhantomData<P>,
 }
 
@@ -137,6 +140,7 @@ impl<P: Scope + Send> FromRequestParts<Arc<AppState>> for Access<P> {
         grant.require(P::NEEDED)?;
         Ok(Access {
             grant,
+            now: state.clock.now(),
             scope: PhantomData,
         })
     }
@@ -153,9 +157,10 @@ pub struct CalendarAccess {
 impl<P> Access<P> {
     /// The access of a user who signed in otherwise than with a token
     /// (CalDAV's credentials): as a token of that user's would act.
-    pub fn acting_as(grant: Arc<Grant>) -> Access<P> {
+    pub fn acting_as(grant: Arc<Grant>, now: Timestamp) -> Access<P> {
         Access {
             grant,
+            now,
             scope: PhantomData,
         }
     }
@@ -279,7 +284,7 @@ impl<P> Access<P> {
         WriteMeta {
             corp_id: self.grant.corp_id.clone(),
             caller,
-            now: time::now(),
+            now: self.now,
             idempotency: None,
         }
     }

@@ -8,6 +8,7 @@ mod attendees;
 mod auth;
 mod calendars;
 mod controls;
+pub use controls::follow_clock;
 mod dav;
 pub mod error;
 mod events;
@@ -58,6 +59,8 @@ pub struct AppState {
     /// Turns the emulator controls on (`--admin-token`).
     admin_token: Option<String>,
     controls: controls::Controls,
+    /// What "now" is: the system's time unless the controls set it.
+    pub clock: crate::domain::time::Clock,
 }
 
 impl AppState {
@@ -77,6 +80,7 @@ impl AppState {
             limits,
             admin_token: None,
             controls: controls::Controls::default(),
+            clock: Default::default(),
         }
     }
 

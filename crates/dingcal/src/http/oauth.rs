@@ -15,7 +15,7 @@ use super::answer::JsonAnswer;
 use super::extract::{Json, Query};
 use super::page::{html_escape, html_page};
 use crate::directory::AppEntry;
-use crate::domain::{secret, time};
+use crate::domain::secret;
 use crate::error::{ApiError, ApiResult};
 use crate::store::UserGrant;
 use crate::wire::oauth::{
@@ -54,7 +54,7 @@ async fn access_token(
     let secret = body.app_secret.as_deref();
     let app = app(&state, body.app_key.as_deref(), secret)?;
     caller.set(&Arc::new(app.grant.clone()));
-    let now = time::now();
+    let now = state.clock.now();
     let issued = state
         .store
         .issue_token(&app.grant.app_key, secret.unwrap_or_default(), now)
@@ -100,7 +100,7 @@ async fn authorize(
     let user = state.directory.member(&app.grant.corp_id, hint)?;
     let code = state
         .store
-        .issue_auth_code(&app.grant.app_key, user, time::now())
+        .issue_auth_code(&app.grant.app_key, user, state.clock.now())
         .await?;
     let separator = if redirect.contains('?') { '&' } else { '?' };
     let mut target = format!("{redirect}{separator}authCode={code}");
@@ -173,7 +173,7 @@ async fn user_access_token(
             ));
         }
     };
-    let now = time::now();
+    let now = state.clock.now();
     let issued = state
         .store
         .issue_user_token(&app.grant.app_key, grant, now)

@@ -21,7 +21,7 @@ use super::query::position_after;
 use crate::domain::calendar::Privilege;
 use crate::domain::limits::SIGN_LIST_MAX;
 use crate::domain::signin::SignKind;
-use crate::domain::{CorpId, EventId, UnionId, time};
+use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::WriteMeta;
 use crate::wire::signin::{
@@ -246,7 +246,7 @@ async fn link_sign(
         let meta = WriteMeta {
             corp_id,
             caller: user.clone(),
-            now: time::now(),
+            now: state.clock.now(),
             idempotency: None,
         };
         state.store.sign(meta, event_id, kind).await

@@ -18,6 +18,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0013_sign_links.sql"),
     include_str!("../../migrations/sqlite/0014_caldav.sql"),
     include_str!("../../migrations/sqlite/0015_minutes.sql"),
+    include_str!("../../migrations/sqlite/0016_clock.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -33,6 +34,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0010_sign_links.sql"),
     include_str!("../../migrations/postgres/0011_caldav.sql"),
     include_str!("../../migrations/postgres/0012_minutes.sql"),
+    include_str!("../../migrations/postgres/0013_clock.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

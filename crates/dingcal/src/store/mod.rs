@@ -31,7 +31,7 @@ use crate::domain::room::RoomStatus;
 use crate::domain::series::Origin;
 use crate::domain::signin::SignKind;
 use crate::domain::subscribed::SubscribedCalendar;
-use crate::domain::time::{When, Window};
+use crate::domain::time::{ClockSetting, When, Window};
 use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::ApiResult;
 
@@ -547,6 +547,10 @@ pub trait StateStore: Send + Sync {
     /// Deletes every event, token, access rule, subscription, sign-in and
     /// CalDAV account; the directory stays.
     async fn reset(&self) -> ApiResult<()>;
+    /// The clock the controls set, which every node reads.
+    async fn clock(&self) -> ApiResult<Option<ClockSetting>>;
+    /// Sets the clock (`None`: the system's time again).
+    async fn set_clock(&self, setting: Option<ClockSetting>) -> ApiResult<()>;
 }
 
 /// Everything the server keeps.

@@ -354,3 +354,86 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
     let (_, journal) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
     assert_eq!(journal["requests"], json!([]));
 }
+
+#[tokio::test]
+async fn the_clock_is_what_every_write_and_token_reads() {
+    let s = TestServer::start().await;
+    let (status, clock) = admin(
+        &s,
+        Method::PUT,
+        "/_dingcal/clock",
+        Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{clock}");
+    assert_eq!(
+        clock,
+        json!({"now": "2030-01-01T08:00:00Z", "frozen": true})
+    );
+    let api = Api::new(&s).await;
+    let event = api
+        .create("alice-union", meeting("Future", &["bob-union"]))
+        .await;
+    assert_eq!(event["createTime"], "2030-01-01T08:00:00Z", "{event}");
+    let id = id_of(&event);
+    let (status, signed) = Api::new(&s)
+        .await
+        .call(
+            Method::POST,
+            &format!("{}/signin", event_path("bob-union", &id)),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    assert_eq!(signed["checkInTime"], 1_893_484_800_000_i64, "{signed}");
+
+    // Two hours and a second on, the token has expired.
+    let (_, clock) = admin(
+        &s,
+        Method::POST,
+        "/_dingcal/clock/advance",
+        Some(json!({"seconds": 7201})),
+    )
+    .await;
+    assert_eq!(clock["now"], "2030-01-01T10:00:01Z");
+    let answer = api
+        .call(Method::GET, &event_path("alice-union", &id), None)
+        .await;
+    assert_error(&answer, 400, "InvalidAuthentication", None);
+
+    // Moving, it moves on from where it was set.
+    admin(
+        &s,
+        Method::PUT,
+        "/_dingcal/clock",
+        Some(json!({"now": "2031-06-01T00:00:00Z", "frozen": false})),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, clock) = admin(&s, Method::GET, "/_dingcal/clock", None).await;
+    let now: jiff::Timestamp = clock["now"].as_str().unwrap().parse().unwrap();
+    let set: jiff::Timestamp = "2031-06-01T00:00:01Z".parse().unwrap();
+    assert!(
+        now >= set
+            && now
+                < set
+                    .checked_add(jiff::SignedDuration::from_secs(30))
+                    .unwrap(),
+        "{now}"
+    );
+    assert_eq!(clock["frozen"], false);
+    let (_, clock) = admin(&s, Method::DELETE, "/_dingcal/clock", None).await;
+    let now: jiff::Timestamp = clock["now"].as_str().unwrap().parse().unwrap();
+    assert!(
+        now < "2030-01-01T00:00:00Z".parse().unwrap(),
+        "the system's time again"
+    );
+    let bad = admin(
+        &s,
+        Method::PUT,
+        "/_dingcal/clock",
+        Some(json!({"now": "soon"})),
+    )
+    .await;
+    assert_eq!(bad.0, StatusCode::BAD_REQUEST);
+}

@@ -378,3 +378,36 @@ async fn two_nodes_booking_one_room_at_once_book_it_once() {
         assert!(process.terminate().success());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set DINGCAL_TEST_POSTGRES=postgres://USER@HOST:PORT/DB and run with --include-ignored"]
+async fn a_clock_set_on_one_node_is_the_clock_of_both() {
+    let db = TestDb::postgres();
+    let dir = tempfile::tempdir().unwrap();
+    let processes = two_nodes(&db, dir.path());
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let (status, _) = TestServer::at(&processes[0].base)
+        .send(
+            Method::PUT,
+            "/_dingcal/clock",
+            None,
+            Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The other node reads the store's clock within a second or so.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // A token got from node A now is valid on the clock of node B.
+    let nodes = callers(&processes).await;
+    let (status, event) = nodes[1]
+        .call(
+            Method::POST,
+            &events_path("alice-union"),
+            Some(meeting("Later", &[])),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{event}");
+    assert_eq!(event["createTime"], "2030-01-01T08:00:00Z");
+}

@@ -62,6 +62,8 @@ pub fn serve(dir: &std::path::Path, db: &TestDb) -> Process {
         &db.url,
         "--directory",
         "dir.toml",
+        "--admin-token",
+        ADMIN_TOKEN,
     ];
     spawn(&args, &[], dir)
 }

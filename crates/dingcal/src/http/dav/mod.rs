@@ -236,7 +236,7 @@ async fn sign_in(state: Arc<AppState>, headers: &HeaderMap) -> Option<Dav> {
         user: Some(user.clone()),
     });
     Some(Dav {
-        access: Access::acting_as(grant),
+        access: Access::acting_as(grant, state.clock.now()),
         state,
         corp_id,
         user,

@@ -1,11 +1,24 @@
-//! The store's state as a whole, for the emulator controls: reset.
+//! The store's state as a whole, for the emulator controls: reset, and
+//! the clock.
 
 use async_trait::async_trait;
 
 use super::SqlStore;
-use super::db::{Backend, Db, Sql, sql};
-use crate::error::ApiResult;
+use jiff::Timestamp;
+
+use super::db::{Backend, Db, Sql, params, sql};
+use crate::domain::time::ClockSetting;
+use crate::error::{ApiError, ApiResult};
 use crate::store::StateStore;
+
+fn nanos(t: Timestamp) -> ApiResult<i64> {
+    i64::try_from(t.as_nanosecond())
+        .map_err(|_| ApiError::invalid_parameter("the clock must be within 1678 to 2262"))
+}
+
+fn instant(ns: i64) -> ApiResult<Timestamp> {
+    Timestamp::from_nanosecond(i128::from(ns)).map_err(ApiError::internal)
+}
 
 /// Everything but the directory (orgs, users, apps, rooms, categories,
 /// plugins) and the change counter, which only moves forward so that no
@@ -38,6 +51,59 @@ impl<B: Backend> StateStore for SqlStore<B> {
                 Box::pin(async move {
                     for statement in STATE {
                         conn.execute(statement, &[]).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    async fn clock(&self) -> ApiResult<Option<ClockSetting>> {
+        self.backend
+            .read_alone(move |conn| {
+                Box::pin(async move {
+                    let row = conn
+                        .query_opt(
+                            sql!("SELECT at_ns, anchor_ns, frozen FROM clock WHERE id = 1"),
+                            &[],
+                            |r| {
+                                Ok((
+                                    r.get::<i64>("at_ns")?,
+                                    r.get::<i64>("anchor_ns")?,
+                                    r.get::<bool>("frozen")?,
+                                ))
+                            },
+                        )
+                        .await?;
+                    row.map(|(at, anchor, frozen)| {
+                        Ok(ClockSetting {
+                            at: instant(at)?,
+                            anchor: instant(anchor)?,
+                            frozen,
+                        })
+                    })
+                    .transpose()
+                })
+            })
+            .await
+    }
+
+    async fn set_clock(&self, setting: Option<ClockSetting>) -> ApiResult<()> {
+        let values = setting
+            .map(|s| Ok::<_, ApiError>((nanos(s.at)?, nanos(s.anchor)?, s.frozen)))
+            .transpose()?;
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    conn.execute(sql!("DELETE FROM clock"), &[]).await?;
+                    if let Some((at, anchor, frozen)) = values {
+                        conn.execute(
+                            sql!(
+                                "INSERT INTO clock (id, at_ns, anchor_ns, frozen) VALUES (1, $1, $2, $3)"
+                            ),
+                            params![at, anchor, frozen],
+                        )
+                        .await?;
                     }
                     Ok(())
                 })

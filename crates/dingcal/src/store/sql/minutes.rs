@@ -22,9 +22,9 @@ impl<B: Backend> MinutesStore for SqlStore<B> {
                 Box::pin(async move {
                     let found = conn
                         .query_opt(
-                            sql!("SELECT 1 AS one FROM events WHERE id = $1 AND corp_id = $2 AND deleted = FALSE"),
+                            sql!("SELECT id FROM events WHERE id = $1 AND corp_id = $2 AND deleted = FALSE"),
                             params![event_id.as_str(), corp_id.as_str()],
-                            |r| r.get::<i64>("one"),
+                            |r| r.get::<String>("id"),
                         )
                         .await?;
                     if found.is_none() {

@@ -107,3 +107,19 @@ def test_a_frozen_clock_is_the_time_events_and_tokens_read(own_server, day):
     with pytest.raises(TeaException) as e:
         api.get(ALICE, made.id)
     assert e.value.code == "InvalidAuthentication"
+
+
+def test_the_outbox_holds_the_sdks_invitations_as_its_flags_say(api, address, day):
+    event_id = api.create(ALICE, support.timed_request(day, "Invited", attendees=[BOB])).body.id
+    _, box = support.control(address, "GET", f"/_dingcal/outbox?eventId={event_id}")
+    assert [(m["kind"], m["channel"], m["recipients"]) for m in box["messages"]] == [
+        ("invitation", "push", [BOB]), ("invitation", "chat", [BOB])]
+    # AddAttendee with chatNotification off: a push only.
+    api.client.add_attendee_with_options(
+        ALICE, "primary", event_id,
+        cal.AddAttendeeRequest(
+            attendees_to_add=[cal.AddAttendeeRequestAttendeesToAdd(id=support.CAROL)],
+            chat_notification=False, push_notification=True),
+        cal.AddAttendeeHeaders(x_acs_dingtalk_access_token=api.token), support.RuntimeOptions())
+    _, box = support.control(address, "GET", f"/_dingcal/outbox?eventId={event_id}&kind=invitation")
+    assert [(m["channel"], m["recipients"]) for m in box["messages"]][2:] == [("push", [support.CAROL])]

@@ -9,8 +9,10 @@ use axum::routing::{get, post};
 use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
+use super::controls::Channels;
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use super::query::position_after;
+use crate::domain::UnionId;
 use crate::domain::attendee::parse_ids;
 use crate::domain::calendar::Privilege;
 use crate::domain::limits::{LIST_ATTENDEES_DEFAULT, LIST_ATTENDEES_MAX, page_size};
@@ -41,15 +43,26 @@ async fn add_attendees(
     let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
     let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
+    let body = body.ok_or_else(|| ApiError::invalid_parameter("attendeesToAdd is required"))?;
+    let body_flags = (body.chat_notification, body.push_notification);
     let list = body
-        .and_then(|b| b.attendees_to_add)
+        .attendees_to_add
         .ok_or_else(|| ApiError::invalid_parameter("attendeesToAdd is required"))?;
     let invitees = invitees("attendeesToAdd", &list)?;
     state
         .directory
         .check_members(&access.grant.corp_id, invitees.iter().map(|i| &i.id))?;
     let meta = access.write_meta(caller, client_token);
-    state.store.add_attendees(meta, event_id, invitees).await?;
+    let invited: Vec<UnionId> = invitees.iter().map(|i| i.id.clone()).collect();
+    state
+        .store
+        .add_attendees(meta, event_id.clone(), invitees)
+        .await?;
+    let channels = Channels {
+        push: body_flags.1.unwrap_or(true),
+        chat: body_flags.0.unwrap_or(true),
+    };
+    state.notify("invitation", &event_id, invited, channels, "");
     Ok(())
 }
 
@@ -69,7 +82,12 @@ async fn remove_attendees(
     let ids: Vec<Option<String>> = list.into_iter().map(|a| a.id).collect();
     let ids = parse_ids("attendeesToRemove", &ids)?;
     let meta = access.write_meta(caller, client_token);
-    state.store.remove_attendees(meta, event_id, ids).await?;
+    let removed = ids.clone();
+    state
+        .store
+        .remove_attendees(meta, event_id.clone(), ids)
+        .await?;
+    state.notify("cancellation", &event_id, removed, Channels::PUSH, "");
     Ok(())
 }
 

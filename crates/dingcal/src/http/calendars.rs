@@ -10,9 +10,10 @@ use axum::routing::{delete, get};
 use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, AclRead, AclWrite, Read};
+use super::controls::Channels;
 use super::extract::{CalendarPath, ClientToken, Json};
 use crate::domain::calendar::{Privilege, shared_id};
-use crate::domain::{CorpId, UnionId};
+use crate::domain::{CorpId, EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::Acl;
 use crate::wire::calendar::{
@@ -201,6 +202,15 @@ async fn create_acl(
         send_msg,
     };
     let acl = state.store.create_acl(meta, acl).await?;
+    if acl.send_msg {
+        state.notify(
+            "aclShared",
+            &EventId(String::new()),
+            vec![acl.grantee.clone()],
+            Channels::CHAT,
+            acl.privilege.as_str(),
+        );
+    }
     RawJson::of(&acl_body(&acl))
 }
 

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, CalendarAccess, Read, Write};
+use super::controls::{Channels, others};
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use super::query::listing;
 use crate::domain::EventId;
@@ -67,7 +68,25 @@ async fn create_event(
         .check_members(&access.grant.corp_id, invitees.iter().map(|i| &i.id))?;
     let meta = access.write_meta(caller.clone(), client_token);
     let event = changes.create(EventId::generate(meta.now), caller.clone(), meta.now)?;
+    let invited: Vec<UnionId> = match state.notifying() {
+        true => invitees
+            .iter()
+            .map(|i| i.id.clone())
+            .filter(|id| id != &caller)
+            .collect(),
+        false => Vec::new(),
+    };
     let outcome = state.store.create_event(meta, event, invitees).await?;
+    if let Outcome::Event(view) = &outcome {
+        let e = &view.event;
+        state.notify(
+            "invitation",
+            &e.id,
+            invited,
+            Channels::of_extra(&e.extra),
+            &e.summary,
+        );
+    }
     event_answer(&state, outcome, &caller)
 }
 
@@ -113,6 +132,17 @@ async fn patch_event(
     }
     let meta = access.write_meta(caller.clone(), client_token);
     let outcome = state.store.patch_event(meta, event_id, changes).await?;
+    if let Outcome::Event(view) = &outcome {
+        let e = &view.event;
+        let told = others(view, &caller);
+        state.notify(
+            "update",
+            &e.id,
+            told,
+            Channels::of_extra(&e.extra),
+            &e.summary,
+        );
+    }
     event_answer(&state, outcome, &caller)
 }
 
@@ -243,14 +273,22 @@ async fn delete_event(
     access: Access<Write>,
     path: CalendarPath,
     client_token: ClientToken,
-    // dingcal sends no notifications; the flag is accepted and checked.
-    Query(_query): Query<DeleteEventQuery>,
+    Query(query): Query<DeleteEventQuery>,
 ) -> ApiResult<()> {
     let calendar = access.calendar(&state, &path, Privilege::Writer).await?;
     let caller = calendar.owner.clone();
     let event_id = path.event_id()?;
+    // The organizer's delete cancels the event for everyone on it.
+    let told = state
+        .to_tell(&access.grant.corp_id, &caller, &event_id)
+        .await;
     let meta = access.write_meta(caller, client_token);
-    state.store.delete_event(meta, event_id).await?;
+    state.store.delete_event(meta, event_id.clone()).await?;
+    let push = Channels {
+        push: query.push_notification.unwrap_or(true),
+        chat: false,
+    };
+    state.notify("cancellation", &event_id, told, push, "");
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use axum::routing::post;
 use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, Write};
+use super::controls::Channels;
 use super::extract::{CalendarPath, ClientToken, Json, Query};
 use crate::domain::UnionId;
 use crate::domain::calendar::Privilege;
@@ -47,8 +48,19 @@ async fn cancel_event(
         cancelled: Some(true),
         ..EventChanges::default()
     };
+    let told = state
+        .to_tell(&access.grant.corp_id, &calendar.owner, &event_id)
+        .await;
     let meta = access.write_meta(calendar.owner, client_token);
-    state.store.patch_event(meta, event_id, changes).await?;
+    state
+        .store
+        .patch_event(meta, event_id.clone(), changes)
+        .await?;
+    let both = Channels {
+        push: true,
+        chat: true,
+    };
+    state.notify("cancellation", &event_id, told, both, "");
     RawJson::done()
 }
 
@@ -72,6 +84,15 @@ async fn transfer_event(
         .check_members(&access.grant.corp_id, [&to])?;
     let meta = access.write_meta(calendar.owner, client_token);
     let exit = body.is_exit_calendar.unwrap_or(false);
-    state.store.transfer_event(meta, event_id, to, exit).await?;
+    state
+        .store
+        .transfer_event(meta, event_id.clone(), to.clone(), exit)
+        .await?;
+    // needNotifyViaO2O: the new organizer is told in a one-to-one chat.
+    let channels = match body.need_notify_via_o2o {
+        Some(true) => Channels::CHAT,
+        _ => Channels::PUSH,
+    };
+    state.notify("transfer", &event_id, vec![to], channels, "");
     RawJson::done()
 }

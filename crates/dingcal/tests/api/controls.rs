@@ -437,3 +437,122 @@ async fn the_clock_is_what_every_write_and_token_reads() {
     .await;
     assert_eq!(bad.0, StatusCode::BAD_REQUEST);
 }
+
+async fn outbox(s: &TestServer, query: &str) -> Vec<Value> {
+    let (status, body) = admin(s, Method::GET, &format!("/_dingcal/outbox{query}"), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["messages"].as_array().unwrap().clone()
+}
+
+fn sent(messages: &[Value]) -> Vec<(String, String, Vec<String>)> {
+    messages
+        .iter()
+        .map(|m| {
+            let to = m["recipients"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap().to_string())
+                .collect();
+            (
+                m["kind"].as_str().unwrap().into(),
+                m["channel"].as_str().unwrap().into(),
+                to,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_outbox_holds_what_would_have_been_sent_as_the_flags_say() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let id = id_of(
+        &api.create(
+            "alice-union",
+            meeting("Plan", &["bob-union", "carol-union"]),
+        )
+        .await,
+    );
+    let bob_carol = vec!["bob-union".to_string(), "carol-union".to_string()];
+    assert_eq!(
+        sent(&outbox(&s, &format!("?eventId={id}")).await),
+        [
+            ("invitation".into(), "push".into(), bob_carol.clone()),
+            ("invitation".into(), "chat".into(), bob_carol.clone()),
+        ]
+    );
+    // The switches of `extra` turn a channel off.
+    let mut quiet = meeting("Quiet", &["bob-union"]);
+    quiet["extra"] = json!({"noChatNotification": "true"});
+    let quiet = id_of(&api.create("alice-union", quiet).await);
+    assert_eq!(
+        sent(&outbox(&s, &format!("?eventId={quiet}")).await),
+        [(
+            "invitation".into(),
+            "push".into(),
+            vec!["bob-union".to_string()]
+        )]
+    );
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &event_path("alice-union", &id),
+            Some(json!({"id": id, "summary": "Plan B"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let updates = outbox(&s, &format!("?eventId={id}&kind=update")).await;
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0]["detail"], "Plan B");
+    // An attendee leaving tells no one; the organizer's delete, without
+    // pushNotification, tells no one either.
+    let (status, _) = api
+        .call(Method::DELETE, &event_path("carol-union", &id), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api
+        .call(
+            Method::DELETE,
+            &format!(
+                "{}?pushNotification=false",
+                event_path("alice-union", &quiet)
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(outbox(&s, "?kind=cancellation").await.is_empty());
+    let (status, _) = api
+        .call(Method::DELETE, &event_path("alice-union", &id), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        sent(&outbox(&s, "?kind=cancellation").await),
+        [(
+            "cancellation".into(),
+            "push".into(),
+            vec!["bob-union".to_string()]
+        )]
+    );
+    // Sharing a calendar with sendMsg tells the grantee.
+    let (status, _) = api
+        .call(
+            Method::POST,
+            "/v1.0/calendar/users/alice-union/calendars/primary/acls",
+            Some(json!({"privilege": "reader", "sendMsg": true,
+                        "scope": {"scopeType": "user", "userId": "dave-union"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        sent(&outbox(&s, "?kind=aclShared").await),
+        [(
+            "aclShared".into(),
+            "chat".into(),
+            vec!["dave-union".to_string()]
+        )]
+    );
+    admin(&s, Method::POST, "/_dingcal/reset", None).await;
+    assert!(outbox(&s, "").await.is_empty());
+}

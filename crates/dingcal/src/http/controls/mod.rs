@@ -7,6 +7,7 @@
 
 mod faults;
 mod journal;
+mod outbox;
 mod throttle;
 
 use std::sync::Arc;
@@ -26,14 +27,18 @@ use super::error::Verbatim;
 use super::extract::{Json, Query};
 use super::operations;
 use crate::directory::Grant;
+use crate::domain::limits::ATTENDEES_PER_EVENT;
 use crate::domain::time::{self, ClockSetting};
-use crate::domain::{EventId, UnionId, random_token};
+use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 use crate::store::Minutes;
 use crate::wire::minutes::{AttachMinutes, AttachedMinutes};
 use faults::{Fault, FaultRequest, Faults};
 use journal::{Entry, Journal};
+use outbox::{Message, Outbox};
 use throttle::Throttle;
+
+pub use outbox::Channels;
 
 /// What the controls hold on this node.
 #[derive(Default)]
@@ -41,6 +46,7 @@ pub struct Controls {
     journal: Journal,
     faults: Faults,
     throttle: Throttle,
+    outbox: Outbox,
 }
 
 /// A request's body, kept for the journal.
@@ -70,6 +76,81 @@ impl Call {
                 .get::<RequestBody>()
                 .map(|b| b.0.clone()),
         }
+    }
+}
+
+impl AppState {
+    /// Posts what dingcal would have sent `recipients` about an event,
+    /// one message per channel on; with the controls off, nothing.
+    pub fn notify(
+        &self,
+        kind: &'static str,
+        event_id: &EventId,
+        recipients: Vec<UnionId>,
+        channels: Channels,
+        detail: &str,
+    ) {
+        if self.admin_token.is_none() || recipients.is_empty() {
+            return;
+        }
+        let recipients: Vec<String> = recipients.into_iter().map(|r| r.0).collect();
+        let at = self.clock.now().to_string();
+        for (on, channel) in [(channels.push, "push"), (channels.chat, "chat")] {
+            if on {
+                self.controls.outbox.post(Message {
+                    id: random_token(9),
+                    at: at.clone(),
+                    kind,
+                    event_id: event_id.as_str().to_string(),
+                    recipients: recipients.clone(),
+                    channel,
+                    detail: detail.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Those to tell of a change `caller` is about to make to an event:
+    /// its other attendees, if the caller organizes it and the controls
+    /// are on; none otherwise.
+    pub async fn to_tell(
+        &self,
+        corp_id: &CorpId,
+        caller: &UnionId,
+        event_id: &EventId,
+    ) -> Vec<UnionId> {
+        if self.admin_token.is_none() {
+            return Vec::new();
+        }
+        match self
+            .store
+            .get_event(
+                corp_id.clone(),
+                caller.clone(),
+                event_id.clone(),
+                ATTENDEES_PER_EVENT + 1,
+            )
+            .await
+        {
+            Ok(view) if &view.event.organizer == caller => others(&view, caller),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An event's attendees other than `caller`.
+pub fn others(view: &crate::domain::event::EventView, caller: &UnionId) -> Vec<UnionId> {
+    view.attendees
+        .iter()
+        .map(|a| a.id.clone())
+        .filter(|id| id != caller)
+        .collect()
+}
+
+impl AppState {
+    /// Whether notifications are kept (the controls are on).
+    pub fn notifying(&self) -> bool {
+        self.admin_token.is_some()
     }
 }
 
@@ -189,6 +270,7 @@ pub fn router() -> Router<Arc<AppState>> {
             get(get_clock).put(set_clock).delete(unset_clock),
         )
         .route("/_dingcal/clock/advance", post(advance_clock))
+        .route("/_dingcal/outbox", get(list_outbox).delete(clear_outbox))
 }
 
 /// How often a node reads the clock another node may have set.
@@ -246,6 +328,7 @@ async fn reset(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJso
     state.tokens.clear();
     state.controls.journal.clear();
     state.controls.faults.remove(None);
+    state.controls.outbox.clear();
     RawJson::of(&Empty {})
 }
 
@@ -352,6 +435,39 @@ async fn list_requests(
 
 async fn clear_requests(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
     state.controls.journal.clear();
+    RawJson::of(&Empty {})
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboxQuery {
+    event_id: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Serialize)]
+struct OutboxList {
+    messages: Vec<Message>,
+}
+
+/// What dingcal would have sent, in the order made.
+async fn list_outbox(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Query(q): Query<OutboxQuery>,
+) -> ApiResult<RawJson> {
+    let event_id = q.event_id.filter(|e| !e.is_empty());
+    let kind = q.kind.filter(|k| !k.is_empty());
+    RawJson::of(&OutboxList {
+        messages: state
+            .controls
+            .outbox
+            .list(event_id.as_deref(), kind.as_deref()),
+    })
+}
+
+async fn clear_outbox(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    state.controls.outbox.clear();
     RawJson::of(&Empty {})
 }
 

@@ -374,6 +374,35 @@ async fn what_a_caldav_client_writes_is_an_event_of_the_api() {
     assert!(view(&api, "bob-union").await.is_empty());
     let (status, _, _) = alice.send("GET", &path, &[], "").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bob was told of the event and of its end, both ways.
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let (_, outbox) = s
+        .send(
+            Method::GET,
+            &format!("/_dingcal/outbox?eventId={series_id}"),
+            None,
+            None,
+            &[("authorization", &bearer)],
+        )
+        .await;
+    let told: Vec<(&str, &str, &Value)> = outbox["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["kind"].as_str().unwrap(), m["channel"].as_str().unwrap(), &m["recipients"]))
+        .collect();
+    let bob = json!(["bob-union"]);
+    assert_eq!(
+        told,
+        [
+            ("invitation", "push", &bob),
+            ("invitation", "chat", &bob),
+            ("cancellation", "push", &bob),
+            ("cancellation", "chat", &bob),
+        ],
+        "{outbox}"
+    );
 }
 
 #[tokio::test]

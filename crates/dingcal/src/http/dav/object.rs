@@ -25,6 +25,13 @@ use crate::domain::time::TimeSpec;
 use crate::domain::{EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::http::auth::CalendarAccess;
+use crate::http::controls::{Channels, others};
+
+/// How a calendar app's changes are told: it sends no switches.
+const BOTH: Channels = Channels {
+    push: true,
+    chat: true,
+};
 use crate::store::{CalendarObject, Outcome, WriteMeta};
 
 /// Whether an `If-Match` value lets a write on `tag` go ahead.
@@ -179,11 +186,18 @@ impl Dav {
             }
         }
         calendar.privilege.require(Privilege::Writer)?;
-        // The organizer deletes the event; an attendee leaves it.
+        // The organizer deletes the event (and its attendees are told); an
+        // attendee leaves it.
+        let told = if object.event.event.organizer == calendar.owner {
+            others(&object.event, &calendar.owner)
+        } else {
+            Vec::new()
+        };
         self.state
             .store
-            .delete_event(self.meta(&calendar), id)
+            .delete_event(self.meta(&calendar), id.clone())
             .await?;
+        self.state.notify("cancellation", &id, told, BOTH, "");
         Ok(answer(StatusCode::NO_CONTENT, None, String::new()))
     }
 
@@ -336,7 +350,12 @@ impl Dav {
         Self::check_occurrences(&parsed, &event)?;
         let occurrences = self.occurrence_writes(&parsed, &event, None)?;
         let id = event.id.clone();
+        let summary = event.summary.clone();
+        let invited: Vec<UnionId> = invitees.iter().map(|i| i.id.clone()).collect();
         self.state.store.create_event(meta, event, invitees).await?;
+        // A calendar app sends no switches: people are told both ways.
+        self.state
+            .notify("invitation", &id, invited, BOTH, &summary);
         self.apply_occurrences(calendar, &id, &parsed, occurrences)
             .await
     }
@@ -451,7 +470,11 @@ impl Dav {
                 .store
                 .patch_event(self.meta(calendar), id.clone(), changes)
                 .await?;
-            debug_assert!(matches!(outcome, Outcome::Event(_)));
+            if let Outcome::Event(view) = &outcome {
+                let told = others(view, &calendar.owner);
+                self.state
+                    .notify("update", &id, told, BOTH, &view.event.summary);
+            }
         }
         self.apply_occurrences(calendar, &id, &pending, occurrences)
             .await

@@ -123,3 +123,26 @@ def test_the_outbox_holds_the_sdks_invitations_as_its_flags_say(api, address, da
         cal.AddAttendeeHeaders(x_acs_dingtalk_access_token=api.token), support.RuntimeOptions())
     _, box = support.control(address, "GET", f"/_dingcal/outbox?eventId={event_id}&kind=invitation")
     assert [(m["channel"], m["recipients"]) for m in box["messages"]][2:] == [("push", [support.CAROL])]
+
+
+def test_a_reminder_lands_in_the_outbox_only_once_the_clock_passes_it(own_server):
+    address = own_server.address
+    support.control(address, "PUT", "/_dingcal/clock", {"now": "2027-03-01T01:00:00Z", "frozen": True})
+    oauth = support.oauth_client(address)
+    api = Api(support.calendar_client(address), support.get_token(oauth, "acme-full"))
+    request = cal.CreateEventRequest(
+        summary="Remind me",
+        start=cal.CreateEventRequestStart(date_time="2027-03-01T10:00:00+08:00", time_zone=support.TZ),
+        end=cal.CreateEventRequestEnd(date_time="2027-03-01T10:30:00+08:00", time_zone=support.TZ),
+        attendees=[cal.CreateEventRequestAttendees(id=BOB)],
+        reminders=[cal.CreateEventRequestReminders(method="dingtalk", minutes=30)])
+    event_id = api.create(ALICE, request).body.id
+
+    def reminders():
+        _, box = support.control(address, "GET", f"/_dingcal/outbox?eventId={event_id}&kind=reminder")
+        return [(m["recipients"], m["detail"]) for m in box["messages"]]
+
+    support.control(address, "POST", "/_dingcal/clock/advance", {"seconds": 1799})
+    assert reminders() == []
+    support.control(address, "POST", "/_dingcal/clock/advance", {"seconds": 1})
+    assert reminders() == [([ALICE, BOB], "Remind me")]

@@ -11,6 +11,10 @@ use super::UnionId;
 use super::event::EventView;
 use crate::error::{ApiError, ApiResult};
 
+/// Every calendar's zone: the directory gives users none, and DingTalk's
+/// default is China's.
+pub const TIME_ZONE: &str = "Asia/Shanghai";
+
 /// How far a user may go in a calendar, least first (DingTalk's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Privilege {

@@ -9,6 +9,7 @@ pub mod legacy;
 pub mod limits;
 pub mod policy;
 pub mod recurrence;
+pub mod reminder;
 pub mod room;
 pub mod secret;
 pub mod series;

@@ -25,9 +25,7 @@ const CALENDARS: &str = "/v1.0/calendar/users/{userId}/calendars";
 const ACLS: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls";
 const ACL: &str = "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls/{aclId}";
 
-/// Every calendar's zone: the directory gives users none, and DingTalk's
-/// default is China's.
-pub const TIME_ZONE: &str = "Asia/Shanghai";
+use crate::domain::calendar::TIME_ZONE;
 
 const CATEGORIES: &str = "/v1.0/calendar/categories";
 

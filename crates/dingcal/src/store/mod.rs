@@ -27,6 +27,7 @@ use crate::directory::{DirectoryFile, Plugin};
 use crate::domain::attendee::{Attendee, Invitee, ResponseStatus};
 use crate::domain::calendar::Privilege;
 use crate::domain::event::{Event, EventChanges, EventView};
+use crate::domain::reminder::Due;
 use crate::domain::room::RoomStatus;
 use crate::domain::series::Origin;
 use crate::domain::signin::SignKind;
@@ -551,6 +552,13 @@ pub trait StateStore: Send + Sync {
     async fn clock(&self) -> ApiResult<Option<ClockSetting>>;
     /// Sets the clock (`None`: the system's time again).
     async fn set_clock(&self, setting: Option<ClockSetting>) -> ApiResult<()>;
+    /// The reminders of every org that fall due in `(from, to]`, each with
+    /// those it reminds: the attendees who have not declined.
+    async fn due_reminders(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> ApiResult<Vec<(Due, Vec<UnionId>)>>;
 }
 
 /// Everything the server keeps.

@@ -390,7 +390,13 @@ async fn what_a_caldav_client_writes_is_an_event_of_the_api() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["kind"].as_str().unwrap(), m["channel"].as_str().unwrap(), &m["recipients"]))
+        .map(|m| {
+            (
+                m["kind"].as_str().unwrap(),
+                m["channel"].as_str().unwrap(),
+                &m["recipients"],
+            )
+        })
         .collect();
     let bob = json!(["bob-union"]);
     assert_eq!(

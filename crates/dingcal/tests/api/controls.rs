@@ -556,3 +556,54 @@ async fn the_outbox_holds_what_would_have_been_sent_as_the_flags_say() {
     admin(&s, Method::POST, "/_dingcal/reset", None).await;
     assert!(outbox(&s, "").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_reminder_lands_in_the_outbox_once_the_clock_passes_it() {
+    let s = TestServer::start().await;
+    admin(
+        &s,
+        Method::PUT,
+        "/_dingcal/clock",
+        Some(json!({"now": "2027-03-01T01:00:00Z", "frozen": true})),
+    )
+    .await;
+    let api = Api::new(&s).await;
+    let mut body = meeting("Soon", &["bob-union", "carol-union"]);
+    body["start"]["dateTime"] = json!("2027-03-01T10:00:00+08:00");
+    body["end"]["dateTime"] = json!("2027-03-01T11:00:00+08:00");
+    body["reminders"] = json!([{"method": "dingtalk", "minutes": 15}]);
+    let id = id_of(&api.create("alice-union", body).await);
+    assert_eq!(
+        api.respond("carol-union", &id, "declined").await.0,
+        StatusCode::OK
+    );
+
+    let advance = |seconds: i64| {
+        admin(
+            &s,
+            Method::POST,
+            "/_dingcal/clock/advance",
+            Some(json!({"seconds": seconds})),
+        )
+    };
+    advance(1800).await;
+    assert!(
+        outbox(&s, "?kind=reminder").await.is_empty(),
+        "not due before 01:45"
+    );
+    advance(900).await;
+    assert_eq!(
+        sent(&outbox(&s, "?kind=reminder").await),
+        [(
+            "reminder".into(),
+            "push".into(),
+            vec!["alice-union".to_string(), "bob-union".to_string()]
+        )]
+    );
+    advance(7200).await;
+    assert_eq!(
+        outbox(&s, "?kind=reminder").await.len(),
+        1,
+        "a reminder falls due once"
+    );
+}

@@ -547,9 +547,8 @@ async fn advance_clock(
         .ok_or_else(|| ApiError::invalid_parameter("seconds must be a number, 0 or more"))?;
     let by = jiff::SignedDuration::try_from_secs_f64(seconds)
         .map_err(|_| ApiError::invalid_parameter("seconds is too large"))?;
-    let at = state
-        .clock
-        .now()
+    let was = state.clock.now();
+    let at = was
         .checked_add(by)
         .map_err(|_| ApiError::invalid_parameter("seconds is too large"))?;
     let setting = ClockSetting {
@@ -557,7 +556,18 @@ async fn advance_clock(
         anchor: time::now(),
         frozen: state.clock.setting().is_some_and(|s| s.frozen),
     };
-    put_clock(&state, Some(setting)).await
+    let answer = put_clock(&state, Some(setting)).await?;
+    // What fell due on the way.
+    for (due, reminded) in state.store.due_reminders(was, at).await? {
+        state.notify(
+            "reminder",
+            &due.event_id,
+            reminded,
+            Channels::PUSH,
+            &due.summary,
+        );
+    }
+    Ok(answer)
 }
 
 /// Attaches AI minutes to an event, made by a user of its org: what

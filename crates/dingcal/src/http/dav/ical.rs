@@ -27,7 +27,7 @@ const NO_EMAIL_DOMAIN: &str = "@dingcal.invalid";
 
 /// The zone of a floating time (one with neither `Z` nor TZID): every
 /// calendar's zone (see ListCalendars).
-const FLOATING_ZONE: &str = super::super::calendars::TIME_ZONE;
+const FLOATING_ZONE: &str = crate::domain::calendar::TIME_ZONE;
 
 // ---------------------------------------------------------------------------
 // Writing

@@ -7,7 +7,12 @@ use super::SqlStore;
 use jiff::Timestamp;
 
 use super::db::{Backend, Db, Sql, params, sql};
+use super::load::{attendees_of, decoded, exceptions_of};
+use crate::domain::attendee::ResponseStatus;
+use crate::domain::limits::{ATTENDEES_PER_EVENT, REMINDER_MINUTES_MAX};
+use crate::domain::reminder::{self, Due};
 use crate::domain::time::ClockSetting;
+use crate::domain::{EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
 use crate::store::StateStore;
 
@@ -83,6 +88,53 @@ impl<B: Backend> StateStore for SqlStore<B> {
                         })
                     })
                     .transpose()
+                })
+            })
+            .await
+    }
+
+    async fn due_reminders(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> ApiResult<Vec<(Due, Vec<UnionId>)>> {
+        self.backend
+            .scan(move |conn| {
+                Box::pin(async move {
+                    // Every event that may start within the longest lead
+                    // (and a day's slack for all-day keys) after `from`.
+                    let lo = from.as_second().saturating_sub(86_400);
+                    let hi = to.as_second() + REMINDER_MINUTES_MAX * 60 + 86_400;
+                    let events = conn
+                        .query(
+                            sql!(
+                                "SELECT id, body, seq FROM events
+                                 WHERE deleted = FALSE AND series_end_key > $1 AND series_start_key < $2"
+                            ),
+                            params![lo, hi],
+                            |r| decoded(conn, &EventId(r.get("id")?), r),
+                        )
+                        .await?;
+                    let mut out = Vec::new();
+                    for event in events {
+                        let exceptions = match event.recurrence {
+                            Some(_) => exceptions_of(conn, &event.id).await?,
+                            None => Default::default(),
+                        };
+                        let due = reminder::due(&event, &exceptions, from, to)?;
+                        if due.is_empty() {
+                            continue;
+                        }
+                        let reminded: Vec<UnionId> = attendees_of(conn, &event.id, ATTENDEES_PER_EVENT + 1)
+                            .await?
+                            .into_iter()
+                            .filter(|a| a.response_status != ResponseStatus::Declined)
+                            .map(|a| a.id)
+                            .collect();
+                        out.extend(due.into_iter().map(|d| (d, reminded.clone())));
+                    }
+                    out.sort_by_key(|(d, _)| d.at);
+                    Ok(out)
                 })
             })
             .await

@@ -146,3 +146,19 @@ def test_a_reminder_lands_in_the_outbox_only_once_the_clock_passes_it(own_server
     assert reminders() == []
     support.control(address, "POST", "/_dingcal/clock/advance", {"seconds": 1})
     assert reminders() == [([ALICE, BOB], "Remind me")]
+
+
+def test_an_exported_state_imports_back_as_the_sdk_left_it(own_server, day):
+    address = own_server.address
+    oauth = support.oauth_client(address)
+    api = Api(support.calendar_client(address), support.get_token(oauth, "acme-full"))
+    event_id = api.create(ALICE, support.timed_request(day, "Fixture", attendees=[BOB])).body.id
+    api.respond(BOB, event_id, "tentative")
+    status, document = support.control(address, "GET", "/_dingcal/export")
+    assert status == 200
+    support.control(address, "POST", "/_dingcal/reset")
+    assert support.control(address, "POST", "/_dingcal/import", document)[0] == 200
+    api = Api(support.calendar_client(address), support.get_token(oauth, "acme-full"))
+    event = api.get(BOB, event_id).body
+    assert event.summary == "Fixture"
+    assert {a.id: a.response_status for a in event.attendees}[BOB] == "tentative"

@@ -76,6 +76,10 @@ pub struct ServeArgs {
     #[arg(long, env = "DINGCAL_THROTTLE_QPS", value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub throttle_qps: Option<u32>,
+    /// Loads an export of the emulator controls (GET /_dingcal/export) at
+    /// start, into an empty database: known fixtures for a test suite.
+    #[arg(long, env = "DINGCAL_SEED", value_name = "FILE")]
+    pub seed: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }
@@ -206,6 +210,7 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> Result<(), String> {
         log_format,
         admin_token: args.admin_token,
         throttle_qps: args.throttle_qps,
+        seed: args.seed,
     };
     // Signals are caught from before the address is printed, so a caller
     // that stops the server as soon as it is up still stops it cleanly.

@@ -25,6 +25,9 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// Throttles every app's calls per operation from the start.
     pub throttle_qps: Option<u32>,
+    /// An export (`GET /_dingcal/export`) loaded at start into an empty
+    /// database.
+    pub seed: Option<PathBuf>,
 }
 
 /// A server accepting connections.
@@ -44,6 +47,22 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// database) and starts serving.
 pub async fn start(config: Config) -> Result<Running, String> {
     let store = store::open(&config.db).await?;
+    if let Some(path) = &config.seed {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read seed file {}: {e}", path.display()))?;
+        let document = serde_json::from_str(&text)
+            .map_err(|e| format!("seed file {}: {e}", path.display()))?;
+        let seeded = store
+            .seed(document)
+            .await
+            .map_err(|e| format!("seed file {}: {e}", path.display()))?;
+        if !seeded {
+            println!(
+                "the database is not empty: {} was not loaded",
+                path.display()
+            );
+        }
+    }
     let seeded = match &config.directory {
         Some(path) => {
             let file = DirectoryFile::load(path)?;

@@ -552,6 +552,14 @@ pub trait StateStore: Send + Sync {
     async fn clock(&self) -> ApiResult<Option<ClockSetting>>;
     /// Sets the clock (`None`: the system's time again).
     async fn set_clock(&self, setting: Option<ClockSetting>) -> ApiResult<()>;
+    /// The whole store as one JSON document (see `sql::dump`).
+    async fn export(&self) -> ApiResult<serde_json::Value>;
+    /// Replaces the state with a document's, in one transaction; refused
+    /// when the document's directory is not the store's.
+    async fn import(&self, document: serde_json::Value) -> ApiResult<()>;
+    /// Loads a whole document, directory too, if the store holds no
+    /// organisation yet; whether it did.
+    async fn seed(&self, document: serde_json::Value) -> ApiResult<bool>;
     /// The reminders of every org that fall due in `(from, to]`, each with
     /// those it reminds: the attendees who have not declined.
     async fn due_reminders(

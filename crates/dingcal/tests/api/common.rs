@@ -216,6 +216,7 @@ impl TestServer {
             log_format: Default::default(),
             admin_token: Some(ADMIN_TOKEN.into()),
             throttle_qps: None,
+            seed: None,
         })
         .await
         .expect("server starts");

@@ -607,3 +607,63 @@ async fn a_reminder_lands_in_the_outbox_once_the_clock_passes_it() {
         "a reminder falls due once"
     );
 }
+
+#[tokio::test]
+async fn an_export_imports_back_whole_and_a_bad_one_changes_nothing() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let mut series = meeting("Weekly", &["bob-union"]);
+    series["recurrence"] = json!({"pattern": {"type": "weekly", "daysOfWeek": "tuesday", "interval": 1},
+                                  "range": {"type": "numbered", "numberOfOccurrences": 4}});
+    let id = id_of(&api.create("alice-union", series).await);
+    assert_eq!(
+        api.respond("bob-union", &id, "accepted").await.0,
+        StatusCode::OK
+    );
+    let (status, exported) = admin(&s, Method::GET, "/_dingcal/export", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(exported["version"], 1);
+    assert_eq!(exported["state"]["events"].as_array().unwrap().len(), 1);
+
+    admin(&s, Method::POST, "/_dingcal/reset", None).await;
+    let api = Api::new(&s).await;
+    assert_eq!(
+        api.call(Method::GET, &event_path("alice-union", &id), None)
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, answer) =
+        admin(&s, Method::POST, "/_dingcal/import", Some(exported.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let api = Api::new(&s).await;
+    let event = api.get("bob-union", &id).await;
+    assert_eq!(
+        attendee(&event, "bob-union").unwrap()["responseStatus"],
+        "accepted"
+    );
+    let (_, instances) = api
+        .call(
+            Method::GET,
+            &format!("{}/instances?maxResults=10", event_path("alice-union", &id)),
+            None,
+        )
+        .await;
+    assert_eq!(
+        instances["events"].as_array().unwrap().len(),
+        4,
+        "{instances}"
+    );
+
+    // Another directory, or a malformed row, is refused whole.
+    let mut other = exported.clone();
+    other["directory"]["orgs"][0]["name"] = json!("Someone else");
+    let refused = admin(&s, Method::POST, "/_dingcal/import", Some(other)).await;
+    assert_error(&refused, 400, "invalidParameter", None);
+    let mut broken = exported.clone();
+    broken["state"]["events"] = json!([]);
+    broken["state"]["attendees"][0]["position"] = json!("first");
+    let refused = admin(&s, Method::POST, "/_dingcal/import", Some(broken)).await;
+    assert_error(&refused, 400, "invalidParameter", None);
+    api.get("alice-union", &id).await;
+}

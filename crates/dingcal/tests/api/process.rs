@@ -552,3 +552,47 @@ async fn a_full_disk_is_answered_as_such_and_loses_nothing() {
         "{said}"
     );
 }
+
+#[tokio::test]
+async fn seed_loads_an_export_into_an_empty_database() {
+    let first = TestServer::start().await;
+    let api = Api::new(&first).await;
+    let id = id_of(
+        &api.create("alice-union", meeting("Seeded", &["bob-union"]))
+            .await,
+    );
+    let bearer = format!("Bearer {ADMIN_TOKEN}");
+    let (_, exported) = first
+        .send(
+            reqwest::Method::GET,
+            "/_dingcal/export",
+            None,
+            None,
+            &[("authorization", &bearer)],
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("seed.json"), exported.to_string()).unwrap();
+    let p = spawn(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            "sqlite://s.db",
+            "--seed",
+            "seed.json",
+        ],
+        &[],
+        dir.path(),
+    );
+    assert!(
+        !p.printed("created demo"),
+        "a seeded database has its directory"
+    );
+    let seeded = TestServer::at(&p.base);
+    let api = Api::new(&seeded).await;
+    let event = api.get("bob-union", &id).await;
+    assert_eq!(event["summary"], "Seeded");
+    assert!(p.terminate().success());
+}

@@ -5,6 +5,7 @@
 //! With them on, each SDK call passes `intercept` (faults, throttling)
 //! before its handler and is recorded in the journal after.
 
+mod clock;
 mod faults;
 mod journal;
 mod outbox;
@@ -28,7 +29,6 @@ use super::extract::{Json, Query};
 use super::operations;
 use crate::directory::Grant;
 use crate::domain::limits::ATTENDEES_PER_EVENT;
-use crate::domain::time::{self, ClockSetting};
 use crate::domain::{CorpId, EventId, UnionId, random_token};
 use crate::error::{ApiError, ApiResult};
 use crate::store::Minutes;
@@ -38,6 +38,7 @@ use journal::{Entry, Journal};
 use outbox::{Message, Outbox};
 use throttle::Throttle;
 
+pub use clock::follow_clock;
 pub use outbox::Channels;
 
 /// What the controls hold on this node.
@@ -265,31 +266,10 @@ pub fn router() -> Router<Arc<AppState>> {
             "/_dingcal/requests",
             get(list_requests).delete(clear_requests),
         )
-        .route(
-            "/_dingcal/clock",
-            get(get_clock).put(set_clock).delete(unset_clock),
-        )
-        .route("/_dingcal/clock/advance", post(advance_clock))
+        .merge(clock::router())
         .route("/_dingcal/outbox", get(list_outbox).delete(clear_outbox))
-}
-
-/// How often a node reads the clock another node may have set.
-const CLOCK_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// With the controls on, keeps this node's clock as the store has it, so
-/// that every node reads the same time within `CLOCK_RECHECK`.
-pub async fn follow_clock(state: Arc<AppState>) {
-    if state.admin_token.is_none() {
-        return;
-    }
-    let mut tick = tokio::time::interval(CLOCK_RECHECK);
-    loop {
-        tick.tick().await;
-        match state.store.clock().await {
-            Ok(setting) => state.clock.apply(setting),
-            Err(e) => tracing::warn!(%e, "reading the clock failed"),
-        }
-    }
+        .route("/_dingcal/export", get(export))
+        .route("/_dingcal/import", post(import))
 }
 
 /// A request that carries the server's admin token.
@@ -328,6 +308,26 @@ async fn reset(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJso
     state.tokens.clear();
     state.controls.journal.clear();
     state.controls.faults.remove(None);
+    state.controls.outbox.clear();
+    RawJson::of(&Empty {})
+}
+
+/// The whole state as one JSON document.
+async fn export(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
+    RawJson::of(&state.store.export().await?)
+}
+
+/// Replaces the state with an exported document's (the directory must be
+/// this server's); tokens and the outbox go with the old state.
+async fn import(
+    State(state): State<Arc<AppState>>,
+    _: Admin,
+    Json(document): Json<Option<serde_json::Value>>,
+) -> ApiResult<RawJson> {
+    let document =
+        document.ok_or_else(|| ApiError::invalid_parameter("the body must be an export"))?;
+    state.store.import(document).await?;
+    state.tokens.clear();
     state.controls.outbox.clear();
     RawJson::of(&Empty {})
 }
@@ -469,105 +469,6 @@ async fn list_outbox(
 async fn clear_outbox(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
     state.controls.outbox.clear();
     RawJson::of(&Empty {})
-}
-
-#[derive(Deserialize)]
-struct ClockRequest {
-    now: Option<String>,
-    frozen: Option<bool>,
-}
-
-#[derive(Serialize)]
-struct ClockBody {
-    now: String,
-    frozen: bool,
-}
-
-fn clock_body(state: &AppState) -> ApiResult<RawJson> {
-    RawJson::of(&ClockBody {
-        now: state.clock.now().to_string(),
-        frozen: state.clock.setting().is_some_and(|s| s.frozen),
-    })
-}
-
-/// Puts a clock setting in force on every node.
-async fn put_clock(state: &AppState, setting: Option<ClockSetting>) -> ApiResult<RawJson> {
-    state.store.set_clock(setting).await?;
-    state.clock.apply(setting);
-    clock_body(state)
-}
-
-async fn get_clock(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
-    clock_body(&state)
-}
-
-/// Sets the clock to `now` (or leaves it where it is), frozen or moving.
-async fn set_clock(
-    State(state): State<Arc<AppState>>,
-    _: Admin,
-    Json(body): Json<Option<ClockRequest>>,
-) -> ApiResult<RawJson> {
-    let body = body.unwrap_or(ClockRequest {
-        now: None,
-        frozen: None,
-    });
-    let at = match body.now.as_deref() {
-        Some(text) => text
-            .parse::<jiff::Timestamp>()
-            .map_err(|_| ApiError::bad_timestamp("now", text))?,
-        None => state.clock.now(),
-    };
-    let setting = ClockSetting {
-        at,
-        anchor: time::now(),
-        frozen: body.frozen.unwrap_or(false),
-    };
-    put_clock(&state, Some(setting)).await
-}
-
-/// The system's time again.
-async fn unset_clock(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
-    put_clock(&state, None).await
-}
-
-#[derive(Deserialize)]
-struct Advance {
-    seconds: Option<f64>,
-}
-
-/// Moves the clock forward, frozen or not.
-async fn advance_clock(
-    State(state): State<Arc<AppState>>,
-    _: Admin,
-    Json(body): Json<Option<Advance>>,
-) -> ApiResult<RawJson> {
-    let seconds = body
-        .and_then(|b| b.seconds)
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .ok_or_else(|| ApiError::invalid_parameter("seconds must be a number, 0 or more"))?;
-    let by = jiff::SignedDuration::try_from_secs_f64(seconds)
-        .map_err(|_| ApiError::invalid_parameter("seconds is too large"))?;
-    let was = state.clock.now();
-    let at = was
-        .checked_add(by)
-        .map_err(|_| ApiError::invalid_parameter("seconds is too large"))?;
-    let setting = ClockSetting {
-        at,
-        anchor: time::now(),
-        frozen: state.clock.setting().is_some_and(|s| s.frozen),
-    };
-    let answer = put_clock(&state, Some(setting)).await?;
-    // What fell due on the way.
-    for (due, reminded) in state.store.due_reminders(was, at).await? {
-        state.notify(
-            "reminder",
-            &due.event_id,
-            reminded,
-            Channels::PUSH,
-            &due.summary,
-        );
-    }
-    Ok(answer)
 }
 
 /// Attaches AI minutes to an event, made by a user of its org: what

@@ -13,6 +13,7 @@ mod account;
 mod collection;
 mod ical;
 mod object;
+mod parse;
 mod xml;
 
 use std::sync::Arc;

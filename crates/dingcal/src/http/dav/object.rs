@@ -14,7 +14,7 @@ use axum::response::Response;
 use dingcal_recur::{Start, rfc5545};
 use jiff::tz::TimeZone;
 
-use super::ical::{self, Parsed, VEvent};
+use super::parse::{self, Parsed, VEvent};
 use super::xml::CALDAV;
 use super::{Dav, answer, refuse};
 use crate::domain::attendee::{Invitee, ResponseStatus};
@@ -229,7 +229,7 @@ impl Dav {
         calendar.privilege.require(Privilege::Writer)?;
         let parsed = match std::str::from_utf8(body)
             .map_err(|_| "the body is not UTF-8".to_string())
-            .and_then(ical::parse)
+            .and_then(parse::parse)
         {
             Ok(p) => p,
             Err(message) => {
@@ -289,7 +289,7 @@ impl Dav {
         let mut list: Vec<Invitee> = Vec::new();
         for (address, _, optional) in &v.attendees {
             let id =
-                ical::user_at(&self.state.directory, &self.corp_id, address).ok_or_else(|| {
+                parse::user_at(&self.state.directory, &self.corp_id, address).ok_or_else(|| {
                     ApiError::invalid_parameter(format!(
                         "ATTENDEE {address} is no user of this organization"
                     ))
@@ -307,7 +307,7 @@ impl Dav {
     /// The PARTSTAT the object gives the calendar's owner, if any.
     fn my_status(&self, v: &VEvent, me: &UnionId) -> Option<ResponseStatus> {
         v.attendees.iter().find_map(|(address, status, _)| {
-            let id = ical::user_at(&self.state.directory, &self.corp_id, address)?;
+            let id = parse::user_at(&self.state.directory, &self.corp_id, address)?;
             if &id == me { *status } else { None }
         })
     }

@@ -10,6 +10,7 @@ mod caldav;
 mod calendar;
 pub mod db;
 mod directory;
+mod dump;
 mod load;
 mod minutes;
 mod patches;

@@ -7,6 +7,7 @@ use super::SqlStore;
 use jiff::Timestamp;
 
 use super::db::{Backend, Db, Sql, params, sql};
+use super::dump;
 use super::load::{attendees_of, decoded, exceptions_of};
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::limits::{ATTENDEES_PER_EVENT, REMINDER_MINUTES_MAX};
@@ -48,16 +49,62 @@ const STATE: [Sql; 17] = [
     sql!("DELETE FROM caldav_accounts"),
 ];
 
+/// Deletes the state, keeping the directory.
+async fn empty(conn: &impl Db) -> ApiResult<()> {
+    for statement in STATE {
+        conn.execute(statement, &[]).await?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl<B: Backend> StateStore for SqlStore<B> {
     async fn reset(&self) -> ApiResult<()> {
         self.backend
+            .write(move |conn| Box::pin(async move { empty(conn).await }))
+            .await
+    }
+
+    async fn export(&self) -> ApiResult<serde_json::Value> {
+        self.backend
+            .scan(move |conn| Box::pin(async move { dump::export(conn).await }))
+            .await
+    }
+
+    async fn import(&self, document: serde_json::Value) -> ApiResult<()> {
+        let document = std::sync::Arc::new(document);
+        self.backend
             .write(move |conn| {
                 Box::pin(async move {
-                    for statement in STATE {
-                        conn.execute(statement, &[]).await?;
+                    if document.get("directory") != Some(&dump::directory(conn).await?) {
+                        return Err(ApiError::invalid_parameter(
+                            "The document's directory is not this server's: import replaces the state only. Start a server on an empty database with --seed FILE to load a directory too.",
+                        ));
                     }
-                    Ok(())
+                    empty(conn).await?;
+                    dump::import_state(conn, &document).await
+                })
+            })
+            .await
+    }
+
+    async fn seed(&self, document: serde_json::Value) -> ApiResult<bool> {
+        let document = std::sync::Arc::new(document);
+        self.backend
+            .write(move |conn| {
+                Box::pin(async move {
+                    // Of several nodes starting at once, one seeds.
+                    conn.lock_name("seed").await?;
+                    let orgs = conn
+                        .query(sql!("SELECT corp_id FROM orgs"), &[], |r| {
+                            r.get::<String>("corp_id")
+                        })
+                        .await?;
+                    if !orgs.is_empty() {
+                        return Ok(false);
+                    }
+                    dump::seed(conn, &document).await?;
+                    Ok(true)
                 })
             })
             .await

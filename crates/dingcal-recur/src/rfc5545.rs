@@ -125,6 +125,7 @@ pub fn from_rrule(text: &str, start: &Start) -> Result<Rule, RuleError> {
     let mut days: Vec<(Option<i8>, Weekday)> = Vec::new();
     let mut month_day = None;
     let mut set_pos = None;
+    let mut by_month = false;
     let mut range = Range::NoEnd;
     for part in text.split(';').filter(|p| !p.is_empty()) {
         let (key, value) = part
@@ -137,7 +138,10 @@ pub fn from_rrule(text: &str, start: &Start) -> Result<Rule, RuleError> {
             "WKST" => week_start = day_of(&value).ok_or(RuleError("bad WKST"))?,
             "BYDAY" => {
                 for item in value.split(',') {
-                    let (ordinal, name) = item.split_at(item.len().saturating_sub(2));
+                    if !item.is_ascii() || item.len() < 2 {
+                        return Err(RuleError("bad BYDAY"));
+                    }
+                    let (ordinal, name) = item.split_at(item.len() - 2);
                     let day = day_of(name).ok_or(RuleError("bad BYDAY"))?;
                     let ordinal = match ordinal.trim_start_matches('+') {
                         "" => None,
@@ -159,8 +163,8 @@ pub fn from_rrule(text: &str, start: &Start) -> Result<Rule, RuleError> {
                         .map_err(|_| RuleError("BYSETPOS must be one number"))?,
                 )
             }
-            // The start's own month says as much.
-            "BYMONTH" if value.parse::<i8>().ok() == Some(first.month()) => {}
+            // The start's own month says as much, of a yearly rule.
+            "BYMONTH" if value.parse::<i8>().ok() == Some(first.month()) => by_month = true,
             "COUNT" => range = Range::Numbered(value.parse().map_err(|_| RuleError("bad COUNT"))?),
             "UNTIL" => range = Range::EndDate(until_date(&value, start)?),
             _ => return Err(RuleError("the RRULE has a part DingTalk cannot repeat by")),
@@ -216,6 +220,9 @@ pub fn from_rrule(text: &str, start: &Start) -> Result<Rule, RuleError> {
         }
         _ => return Err(RuleError("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY")),
     };
+    if by_month && !matches!(pattern, Pattern::AbsoluteYearly) {
+        return Err(RuleError("BYMONTH is only kept for a yearly rule"));
+    }
     if set_pos.is_some() && !matches!(pattern, Pattern::RelativeMonthly { .. }) {
         return Err(RuleError("BYSETPOS is only kept for a monthly BYDAY"));
     }
@@ -223,23 +230,32 @@ pub fn from_rrule(text: &str, start: &Start) -> Result<Rule, RuleError> {
 }
 
 /// The last date an UNTIL lets an occurrence fall on, in the series' own
-/// calendar.
+/// calendar: the day before UNTIL's when UNTIL comes earlier in its day
+/// than the series' time (as "this and the following" ends a series).
 fn until_date(value: &str, start: &Start) -> Result<Date, RuleError> {
     let bad = RuleError("UNTIL must be a date or a date-time");
-    let date =
-        || Date::strptime("%Y%m%d", value.get(..8).unwrap_or_default()).map_err(|_| bad.clone());
-    match (value.len(), value.strip_suffix('Z')) {
-        (8, _) => date(),
-        (_, Some(utc)) => {
-            let at = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%S", utc)
-                .and_then(|dt| dt.to_zoned(TimeZone::UTC))
-                .map_err(|_| bad.clone())?;
-            Ok(match start {
-                Start::AllDay(_) => at.date(),
-                Start::Timed { zone, .. } => at.timestamp().to_zoned(zone.clone()).date(),
-            })
+    if value.len() == 8 {
+        return Date::strptime("%Y%m%d", value).map_err(|_| bad.clone());
+    }
+    let (text, utc) = match value.strip_suffix('Z') {
+        Some(text) => (text, true),
+        None => (value, false),
+    };
+    let at = jiff::civil::DateTime::strptime("%Y%m%dT%H%M%S", text).map_err(|_| bad.clone())?;
+    let local = match (start, utc) {
+        (Start::Timed { zone, .. }, true) => at
+            .to_zoned(TimeZone::UTC)
+            .map_err(|_| bad.clone())?
+            .timestamp()
+            .to_zoned(zone.clone())
+            .datetime(),
+        _ => at,
+    };
+    match start {
+        Start::Timed { at: first, .. } if local.time() < first.time() => {
+            local.date().yesterday().map_err(|_| bad)
         }
-        _ => date(),
+        _ => Ok(local.date()),
     }
 }
 
@@ -291,6 +307,9 @@ mod tests {
         // The end of 31 January in Shanghai is 15:59:59 UTC that day.
         let until = from_rrule("FREQ=DAILY;UNTIL=20270131T155959Z", &timed()).unwrap();
         assert_eq!(until.range(), Range::EndDate(date(2027, 1, 31)));
+        // A second before the 31st's 10:00 in Shanghai ends on the 30th.
+        let before = from_rrule("FREQ=DAILY;UNTIL=20270131T015959Z", &timed()).unwrap();
+        assert_eq!(before.range(), Range::EndDate(date(2027, 1, 30)));
     }
 
     #[test]
@@ -301,6 +320,9 @@ mod tests {
             "FREQ=MONTHLY;BYDAY=1MO,2TU",
             "FREQ=MONTHLY;BYDAY=5FR",
             "FREQ=YEARLY;BYMONTH=3",
+            "FREQ=DAILY;BYMONTH=12",
+            "FREQ=WEEKLY;BYDAY=€",
+            "FREQ=WEEKLY;BYDAY=M",
             "FREQ=WEEKLY;BYDAY=1MO",
             "INTERVAL=2",
         ] {

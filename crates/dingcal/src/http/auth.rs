@@ -15,7 +15,7 @@ use super::access::Caller;
 use super::extract::{CalendarPath, ClientToken};
 use crate::directory::Grant;
 use crate::domain::calendar::{CalendarRef, Privilege};
-use crate::domain::{Permission, UnionId};
+use crate::domain::{Permission, UnionId, time};
 use crate::error::{ApiError, ApiResult};
 use crate::store::{IdempotencyKey, WriteMeta};
 
@@ -23,7 +23,17 @@ use crate::store::{IdempotencyKey, WriteMeta};
 /// changes owner, but may be removed or expire in the database (by another
 /// node, or by hand), which must take effect within seconds.
 #[derive(Default)]
-pub struct TokenCache(Mutex<HashMap<String, (Arc<Grant>, Timestamp)>>);
+pub struct TokenCache(Mutex<HashMap<String, Checked>>);
+
+/// A token checked: what it grants, when it expires (on the server's
+/// clock), and when to ask the store again (on the system's: a frozen
+/// clock must not keep a deleted token valid).
+#[derive(Clone)]
+struct Checked {
+    grant: Arc<Grant>,
+    expires_at: Timestamp,
+    recheck: Timestamp,
+}
 
 impl TokenCache {
     /// Forgets every token checked (the store's were all deleted).
@@ -39,6 +49,7 @@ impl AppState {
     /// What an access token grants, if it is known and unexpired.
     pub async fn authenticate(&self, token: &str) -> ApiResult<Arc<Grant>> {
         let now = self.clock.now();
+        let system = time::now();
         let cached = self
             .tokens
             .0
@@ -46,9 +57,9 @@ impl AppState {
             .expect("token cache poisoned")
             .get(token)
             .cloned();
-        if let Some((grant, recheck)) = cached {
-            if recheck > now {
-                return Ok(grant);
+        if let Some(checked) = cached {
+            if checked.expires_at > now && checked.recheck > system {
+                return Ok(checked.grant);
             }
         }
         let record = self
@@ -65,12 +76,14 @@ impl AppState {
             user: record.user,
             ..app.grant.clone()
         });
-        let recheck = record
-            .expires_at
-            .min(now.checked_add(TOKEN_RECHECK).unwrap_or(now));
+        let checked = Checked {
+            grant: grant.clone(),
+            expires_at: record.expires_at,
+            recheck: system.checked_add(TOKEN_RECHECK).unwrap_or(system),
+        };
         let mut cache = self.tokens.0.lock().expect("token cache poisoned");
-        cache.retain(|_, (_, at)| *at > now);
-        cache.insert(token.to_string(), (grant.clone(), recheck));
+        cache.retain(|_, c| c.recheck > system);
+        cache.insert(token.to_string(), checked);
         Ok(grant)
     }
 }

@@ -261,6 +261,16 @@ async fn a_series_made_through_the_api_reads_as_icalendar_with_its_exceptions() 
             )
             .await;
         assert_eq!(expanded.matches("BEGIN:VEVENT").count(), 4, "{expanded}");
+        // Each occurrence is written out: an expansion needs an end.
+        let (status, _, _) = dav
+            .send(
+                "REPORT",
+                &dav.calendar(),
+                &[("depth", "1")],
+                r#"<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data><C:expand start="20261206T000000Z"/></C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"/></C:filter></C:calendar-query>"#,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(expanded.contains("DTSTART:20261209T070000Z"), "{expanded}");
         assert!(!expanded.contains("20261208T020000Z"), "{expanded}");
     }

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
+use super::ical::FLOATING_ZONE;
 use super::xml::{self, CALDAV, CALSERVER, DAV, Element, Multistatus, PropName};
 use super::{Dav, ROOT, Target, XML, answer, encode, ical, refuse, resource_of, shown};
 use crate::domain::calendar::Privilege;
@@ -15,7 +16,7 @@ use crate::domain::event::EventView;
 use crate::domain::limits::{ATTENDEES_PER_EVENT, LIST_WINDOW_MAX_SECONDS};
 use crate::domain::series::Series;
 use crate::domain::time::Window;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::auth::CalendarAccess;
 use crate::http::calendars::{Visible, visible_calendars};
 use crate::store::{CalendarObject, ChangeCursor, EventCursor, ListChanges, ListEvents, SyncToken};
@@ -86,12 +87,17 @@ fn utc(value: Option<&str>) -> Option<Timestamp> {
     at.to_zoned(TimeZone::UTC).ok().map(|z| z.timestamp())
 }
 
+/// A time-range's window. All-day events are dated in the calendars' zone
+/// (RFC 4791 9.9): their bounds are read as its wall clock.
 fn window(start: Option<Timestamp>, end: Option<Timestamp>) -> Window {
-    let s = start.map_or(i64::MIN, |t| t.as_second());
-    let e = end.map_or(i64::MAX, |t| t.as_second());
+    let zone = TimeZone::get(FLOATING_ZONE).unwrap_or(TimeZone::UTC);
+    let wall = |t: Timestamp| t.as_second() + i64::from(zone.to_offset(t).seconds());
     Window {
-        instant: (s, e),
-        floating: (s, e),
+        instant: (
+            start.map_or(i64::MIN, |t| t.as_second()),
+            end.map_or(i64::MAX, |t| t.as_second()),
+        ),
+        floating: (start.map_or(i64::MIN, wall), end.map_or(i64::MAX, wall)),
     }
 }
 
@@ -422,9 +428,14 @@ impl Dav {
         let wanted = Wanted(xml::requested(Some(&root)));
         let mut ms = Multistatus::new();
         if root.is(CALDAV, "calendar-query") {
-            self.calendar_query(&mut ms, cal, &calendar, &root, &wanted)
-                .await?;
-            return Ok(multistatus(ms.finish(None)));
+            return match self
+                .calendar_query(&mut ms, cal, &calendar, &root, &wanted)
+                .await
+            {
+                Ok(()) => Ok(multistatus(ms.finish(None))),
+                Err(e) if e.status as u16 == 400 => Ok(bad_request(e.message.into_owned())),
+                Err(e) => Err(e),
+            };
         }
         if root.is(CALDAV, "calendar-multiget") {
             for href in root.children.iter().filter(|c| c.is(DAV, "href")) {
@@ -477,10 +488,25 @@ impl Dav {
             return Ok(());
         }
         let range = filter.and_then(|f| f.find(CALDAV, "time-range"));
-        let expand = root
+        let expand = match root
             .find(CALDAV, "calendar-data")
             .and_then(|d| d.child(CALDAV, "expand"))
-            .map(|e| window(utc(e.attr("start")), utc(e.attr("end"))));
+        {
+            None => None,
+            // Each occurrence is written out: the span must be bounded.
+            Some(e) => match (utc(e.attr("start")), utc(e.attr("end"))) {
+                (Some(s), Some(end))
+                    if end > s && end.as_second() - s.as_second() <= LIST_WINDOW_MAX_SECONDS =>
+                {
+                    Some(window(Some(s), Some(end)))
+                }
+                _ => {
+                    return Err(ApiError::invalid_parameter(
+                        "expand needs a start and an end in UTC, at most a year apart",
+                    ));
+                }
+            },
+        };
         let objects = match range {
             Some(r) => {
                 self.objects_in(calendar, window(utc(r.attr("start")), utc(r.attr("end"))))

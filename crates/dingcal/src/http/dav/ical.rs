@@ -253,16 +253,19 @@ fn vevent<'a>(
 }
 
 /// A VTIMEZONE for a zone, so that the TZIDs written need no outside
-/// knowledge: its offset changes from a year before `around` to ten years
-/// after, or its one offset.
-fn vtimezone<'a>(name: &'a str, around: Timestamp) -> Option<Component<'a>> {
+/// knowledge: its offset changes from a year before `around` (the event's
+/// start) to ten years after it or after `updated` (the event's last
+/// change, a stand-in for now that keeps the text, and its ETag, stable),
+/// or its one offset.
+fn vtimezone<'a>(name: &'a str, around: Timestamp, updated: Timestamp) -> Option<Component<'a>> {
     let tz = zone_of(name)?;
     let from = around
         .checked_sub(jiff::SignedDuration::from_hours(24 * 366))
         .unwrap_or(around);
-    let until = around
+    let later = around.max(updated);
+    let until = later
         .checked_add(jiff::SignedDuration::from_hours(24 * 3660))
-        .unwrap_or(around);
+        .unwrap_or(later);
     let offset = |s: i32| {
         let sign = if s < 0 { '-' } else { '+' };
         let s = s.abs();
@@ -362,9 +365,11 @@ pub fn render(directory: &Directory, object: &CalendarObject) -> String {
         When::Timed { start, .. } => start,
         When::AllDay { .. } => master.created,
     };
-    calendar
-        .components
-        .extend(zones.into_iter().filter_map(|z| vtimezone(z, around)));
+    calendar.components.extend(
+        zones
+            .into_iter()
+            .filter_map(|z| vtimezone(z, around, master.updated)),
+    );
     calendar
         .components
         .push(vevent(directory, uid, &object.event, zone, extra, false));

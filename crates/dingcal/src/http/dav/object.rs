@@ -338,6 +338,18 @@ impl Dav {
 
     async fn create(&self, calendar: &CalendarAccess, res: &str, parsed: Parsed) -> ApiResult<()> {
         let owner = calendar.owner.clone();
+        // A new object is an event the calendar's owner organizes: one
+        // organized by someone else is theirs to make (it reaches this
+        // calendar as their invitation).
+        if let Some(organizer) = &parsed.master.organizer {
+            if parse::user_at(&self.state.directory, &self.corp_id, organizer).as_ref()
+                != Some(&owner)
+            {
+                return Err(ApiError::invalid_parameter(
+                    "ORGANIZER must be the calendar's owner: an event organized by someone else comes to this calendar as their invitation",
+                ));
+            }
+        }
         let mut changes = changes_of(&parsed.master, None, true)?;
         let invitees = self.invitees(&parsed.master, &owner)?;
         let meta = self.meta(calendar);

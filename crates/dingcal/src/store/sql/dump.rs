@@ -340,6 +340,20 @@ pub async fn directory(conn: &impl Db) -> ApiResult<Value> {
     Ok(Value::Object(read(conn, DIRECTORY).await?))
 }
 
+/// A directory as compared between servers: an app's secret is stored
+/// salted anew at each load of a directory file, so it is left out.
+pub fn without_secrets(directory: &Value) -> Value {
+    let mut directory = directory.clone();
+    if let Some(apps) = directory.get_mut("apps").and_then(Value::as_array_mut) {
+        for app in apps {
+            if let Some(app) = app.as_object_mut() {
+                app.remove("app_secret");
+            }
+        }
+    }
+    directory
+}
+
 /// A value of a column, checked against its kind.
 enum Cell {
     Text(String),

@@ -12,6 +12,7 @@ use super::load::{attendees_of, decoded, exceptions_of};
 use crate::domain::attendee::ResponseStatus;
 use crate::domain::limits::{ATTENDEES_PER_EVENT, REMINDER_MINUTES_MAX};
 use crate::domain::reminder::{self, Due};
+use crate::domain::series::InstanceId;
 use crate::domain::time::ClockSetting;
 use crate::domain::{EventId, UnionId};
 use crate::error::{ApiError, ApiResult};
@@ -76,7 +77,8 @@ impl<B: Backend> StateStore for SqlStore<B> {
         self.backend
             .write(move |conn| {
                 Box::pin(async move {
-                    if document.get("directory") != Some(&dump::directory(conn).await?) {
+                    let theirs = document.get("directory").map(dump::without_secrets);
+                    if theirs != Some(dump::without_secrets(&dump::directory(conn).await?)) {
                         return Err(ApiError::invalid_parameter(
                             "The document's directory is not this server's: import replaces the state only. Start a server on an empty database with --seed FILE to load a directory too.",
                         ));
@@ -172,13 +174,24 @@ impl<B: Backend> StateStore for SqlStore<B> {
                         if due.is_empty() {
                             continue;
                         }
-                        let reminded: Vec<UnionId> = attendees_of(conn, &event.id, ATTENDEES_PER_EVENT + 1)
-                            .await?
-                            .into_iter()
-                            .filter(|a| a.response_status != ResponseStatus::Declined)
-                            .map(|a| a.id)
-                            .collect();
-                        out.extend(due.into_iter().map(|d| (d, reminded.clone())));
+                        let attendees = attendees_of(conn, &event.id, ATTENDEES_PER_EVENT + 1).await?;
+                        for d in due {
+                            // An occurrence's own answers stand over the series'.
+                            let own = InstanceId::parse(&d.event_id)
+                                .and_then(|i| exceptions.get(&i.origin.key()))
+                                .map(|x| &x.responses);
+                            let reminded = attendees
+                                .iter()
+                                .filter(|a| {
+                                    let status = own
+                                        .and_then(|r| r.get(&a.id))
+                                        .unwrap_or(&a.response_status);
+                                    *status != ResponseStatus::Declined
+                                })
+                                .map(|a| a.id.clone())
+                                .collect();
+                            out.push((d, reminded));
+                        }
                     }
                     out.sort_by_key(|(d, _)| d.at);
                     Ok(out)

@@ -19,6 +19,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_caldav.sql"),
     include_str!("../../migrations/sqlite/0015_minutes.sql"),
     include_str!("../../migrations/sqlite/0016_clock.sql"),
+    include_str!("../../migrations/sqlite/0017_calendar_resources.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -35,6 +36,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0011_caldav.sql"),
     include_str!("../../migrations/postgres/0012_minutes.sql"),
     include_str!("../../migrations/postgres/0013_clock.sql"),
+    include_str!("../../migrations/postgres/0014_calendar_resources.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

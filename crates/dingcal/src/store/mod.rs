@@ -509,9 +509,14 @@ pub trait CaldavStore: Send + Sync {
     ) -> ApiResult<CalendarObject>;
     /// A syncToken of now (CalDAV's DAV:sync-token).
     async fn sync_token(&self) -> ApiResult<String>;
-    /// The event a CalDAV client wrote under that resource name.
-    async fn resource_event(&self, corp_id: CorpId, resource: String)
-    -> ApiResult<Option<EventId>>;
+    /// The events CalDAV clients wrote under that resource name in the
+    /// org, `owner`'s own first.
+    async fn resource_events(
+        &self,
+        corp_id: CorpId,
+        owner: UnionId,
+        resource: String,
+    ) -> ApiResult<Vec<EventId>>;
 }
 
 /// AI minutes (听记) attached to an event: which, and who made them.

@@ -557,3 +557,30 @@ async fn another_users_calendar_is_refused_and_a_read_only_share_takes_no_writes
     assert_eq!(status, StatusCode::FORBIDDEN);
     api.get("alice-union", &id).await;
 }
+
+#[tokio::test]
+async fn two_users_may_each_write_an_object_of_one_name() {
+    let s = TestServer::start().await;
+    let api = Api::new(&s).await;
+    let alice = Dav::of(&api, "alice-union").await;
+    let bob = Dav::of(&api, "bob-union").await;
+    let single = |summary: &str| {
+        WRITTEN
+            .replace("SUMMARY:Planning\r\n", &format!("SUMMARY:{summary}\r\n"))
+            .replace(
+                "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob-union@dingcal.invalid\r\n",
+                "",
+            )
+    };
+    for (dav, summary) in [(&alice, "Alice's copy"), (&bob, "Bob's copy")] {
+        let path = format!("{}shared-uid.ics", dav.calendar());
+        let (status, _, text) = dav
+            .send("PUT", &path, &[("if-none-match", "*")], &single(summary))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{summary}: {text}");
+    }
+    for (dav, summary) in [(&alice, "Alice's copy"), (&bob, "Bob's copy")] {
+        let (text, _) = dav.get("shared-uid.ics").await;
+        assert!(text.contains(&format!("SUMMARY:{summary}")), "{text}");
+    }
+}

@@ -241,7 +241,7 @@ impl Dav {
             }
             Target::Object(cal, res) => {
                 let access = self.calendar(&cal, Privilege::FreeBusyReader).await?;
-                let object = self.object(&access, self.event_of(&res).await?).await?;
+                let object = self.object_at(&access, &res).await?;
                 self.object_response(&mut ms, &cal, &object, &wanted, None);
             }
         }
@@ -442,10 +442,7 @@ impl Dav {
                 let path = href.text.trim();
                 let res = path.rsplit('/').next().unwrap_or_default();
                 let res = percent_encoding::percent_decode_str(res).decode_utf8_lossy();
-                let object = match self.event_of(&res).await {
-                    Ok(id) => self.object(&calendar, id).await.ok(),
-                    Err(_) => None,
-                };
+                let object = self.object_at(&calendar, &res).await.ok();
                 match object {
                     Some(o) => self.object_response(&mut ms, cal, &o, &wanted, None),
                     None => ms.gone(path),

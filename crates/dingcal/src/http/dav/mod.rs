@@ -316,22 +316,34 @@ impl Dav {
         self.access.calendar(&self.state, &path, needed).await
     }
 
-    /// The event a resource name stands for: one a client wrote under that
-    /// name, else one named by its id.
-    async fn event_of(&self, resource: &str) -> ApiResult<EventId> {
-        if let Some(id) = self
+    /// The object a resource name stands for in a calendar: an event a
+    /// client wrote under that name (the calendar owner's own first) that
+    /// the calendar shows, else the event of that id.
+    async fn object_at(
+        &self,
+        calendar: &CalendarAccess,
+        resource: &str,
+    ) -> ApiResult<CalendarObject> {
+        let written = self
             .state
             .store
-            .resource_event(self.corp_id.clone(), resource.to_string())
-            .await?
-        {
-            return Ok(id);
-        }
-        resource
+            .resource_events(
+                self.corp_id.clone(),
+                calendar.owner.clone(),
+                resource.to_string(),
+            )
+            .await?;
+        let by_id = resource
             .strip_suffix(".ics")
             .filter(|id| !id.is_empty())
-            .map(|id| EventId(id.to_string()))
-            .ok_or_else(ApiError::event_not_found)
+            .map(|id| EventId(id.to_string()));
+        for id in written.into_iter().chain(by_id) {
+            match self.object(calendar, id).await {
+                Err(e) if e.status as u16 == 404 => continue,
+                found => return found,
+            }
+        }
+        Err(ApiError::event_not_found())
     }
 
     /// An event of the calendar, whole, as the privilege shows it.

@@ -162,7 +162,7 @@ fn has_changes(c: &EventChanges) -> bool {
 impl Dav {
     pub(super) async fn get(&self, cal: &str, res: &str) -> ApiResult<Response> {
         let calendar = self.calendar(cal, Privilege::FreeBusyReader).await?;
-        let object = self.object(&calendar, self.event_of(res).await?).await?;
+        let object = self.object_at(&calendar, res).await?;
         let (text, tag) = self.text(&object);
         let mut response = answer(StatusCode::OK, Some("text/calendar; charset=utf-8"), text);
         if let Ok(v) = HeaderValue::from_str(&tag) {
@@ -178,8 +178,8 @@ impl Dav {
         headers: &HeaderMap,
     ) -> ApiResult<Response> {
         let calendar = self.calendar(cal, Privilege::FreeBusyReader).await?;
-        let id = self.event_of(res).await?;
-        let object = self.object(&calendar, id.clone()).await?;
+        let object = self.object_at(&calendar, res).await?;
+        let id = object.event.event.id.clone();
         if let Some(condition) = header(headers, "if-match") {
             if !matches(condition, &self.text(&object).1) {
                 return Ok(precondition_failed());
@@ -209,13 +209,10 @@ impl Dav {
         body: &[u8],
     ) -> ApiResult<Response> {
         let calendar = self.calendar(cal, Privilege::FreeBusyReader).await?;
-        let existing = match self.event_of(res).await {
-            Ok(id) => match self.object(&calendar, id).await {
-                Ok(object) => Some(object),
-                Err(e) if e.status as u16 == 404 => None,
-                Err(e) => return Err(e),
-            },
-            Err(_) => None,
+        let existing = match self.object_at(&calendar, res).await {
+            Ok(object) => Some(object),
+            Err(e) if e.status as u16 == 404 => None,
+            Err(e) => return Err(e),
         };
         let tag = existing.as_ref().map(|o| self.text(o).1);
         if let Some(condition) = header(headers, "if-match") {
@@ -268,8 +265,7 @@ impl Dav {
         // organizer, DTSTAMP); its ETag is given all the same, so that a
         // client's next write can be conditional.
         let mut response = answer(status, None, String::new());
-        let id = self.event_of(res).await?;
-        if let Ok(object) = self.object(&calendar, id).await {
+        if let Ok(object) = self.object_at(&calendar, res).await {
             if let Ok(v) = HeaderValue::from_str(&self.text(&object).1) {
                 response.headers_mut().insert(header::ETAG, v);
             }

@@ -31,20 +31,22 @@ async fn username_of(conn: &impl Db, user: &UnionId) -> ApiResult<Option<String>
     .await
 }
 
-/// Records that a CalDAV client wrote the event under `resource`.
+/// Records that a CalDAV client wrote the event under `resource` in its
+/// organizer's calendar.
 pub(super) async fn record_resource(
     conn: &impl Db,
     corp_id: &CorpId,
+    owner: &UnionId,
     resource: &str,
     event_id: &EventId,
 ) -> ApiResult<()> {
     // A name whose event was deleted may be taken again.
     conn.execute(
         sql!(
-            "INSERT INTO dav_resources (corp_id, resource, event_id) VALUES ($1, $2, $3)
-             ON CONFLICT (corp_id, resource) DO UPDATE SET event_id = excluded.event_id"
+            "INSERT INTO calendar_resources (corp_id, owner, resource, event_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (corp_id, resource, owner) DO UPDATE SET event_id = excluded.event_id"
         ),
-        params![corp_id.as_str(), resource, event_id.as_str()],
+        params![corp_id.as_str(), owner.as_str(), resource, event_id.as_str()],
     )
     .await
     .map(|_| ())
@@ -179,19 +181,22 @@ impl<B: Backend> CaldavStore for SqlStore<B> {
             .await
     }
 
-    async fn resource_event(
+    async fn resource_events(
         &self,
         corp_id: CorpId,
+        owner: UnionId,
         resource: String,
-    ) -> ApiResult<Option<EventId>> {
+    ) -> ApiResult<Vec<EventId>> {
         self.backend
             .read_alone(move |conn| {
                 Box::pin(async move {
-                    conn.query_opt(
+                    // The owner's own first: of theirs, it is the one.
+                    conn.query(
                         sql!(
-                            "SELECT event_id FROM dav_resources WHERE corp_id = $1 AND resource = $2"
+                            "SELECT event_id, owner = $1 AS own FROM calendar_resources
+                             WHERE corp_id = $2 AND resource = $3 ORDER BY own DESC"
                         ),
-                        params![corp_id.as_str(), resource],
+                        params![owner.as_str(), corp_id.as_str(), resource],
                         |r| r.get::<String>("event_id").map(EventId),
                     )
                     .await

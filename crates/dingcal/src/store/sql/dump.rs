@@ -235,8 +235,13 @@ const STATE: &[Table] = &[
         ],
     ),
     (
-        "dav_resources",
-        &[("corp_id", Text), ("resource", Text), ("event_id", Text)],
+        "calendar_resources",
+        &[
+            ("corp_id", Text),
+            ("owner", Text),
+            ("resource", Text),
+            ("event_id", Text),
+        ],
     ),
     (
         "minutes",

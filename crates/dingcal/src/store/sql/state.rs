@@ -42,7 +42,7 @@ const STATE: [Sql; 17] = [
     sql!("DELETE FROM sign_ins"),
     sql!("DELETE FROM sign_links"),
     sql!("DELETE FROM minutes"),
-    sql!("DELETE FROM dav_resources"),
+    sql!("DELETE FROM calendar_resources"),
     sql!("DELETE FROM events"),
     sql!("DELETE FROM acls"),
     sql!("DELETE FROM subscriptions"),

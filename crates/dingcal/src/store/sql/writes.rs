@@ -72,8 +72,14 @@ pub async fn create_event(
     )
     .await?;
     if let Some(name) = &stored.event.ical {
-        super::caldav::record_resource(conn, &meta.corp_id, &name.resource, &stored.event.id)
-            .await?;
+        super::caldav::record_resource(
+            conn,
+            &meta.corp_id,
+            &stored.event.organizer,
+            &name.resource,
+            &stored.event.id,
+        )
+        .await?;
     }
     attendees.truncate(ANSWER_ATTENDEES);
     Ok(Outcome::Event(Box::new(EventView {

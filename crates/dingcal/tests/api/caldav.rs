@@ -386,14 +386,11 @@ async fn what_a_caldav_client_writes_is_an_event_of_the_api() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // Bob was told of the event and of its end, both ways.
-    let bearer = format!("Bearer {ADMIN_TOKEN}");
     let (_, outbox) = s
-        .send(
+        .admin(
             Method::GET,
             &format!("/_dingcal/outbox?eventId={series_id}"),
             None,
-            None,
-            &[("authorization", &bearer)],
         )
         .await;
     let told: Vec<(&str, &str, &Value)> = outbox["messages"]

@@ -295,6 +295,32 @@ impl TestServer {
         (status, value)
     }
 
+    /// A call of the emulator controls with `token` as its bearer, or none.
+    pub async fn control_as(
+        &self,
+        token: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let headers: Vec<(&str, &str)> = bearer
+            .iter()
+            .map(|b| ("authorization", b.as_str()))
+            .collect();
+        self.send(method, path, None, body, &headers).await
+    }
+
+    /// A call of the emulator controls with the test servers' admin token.
+    pub async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.control_as(Some(ADMIN_TOKEN), method, path, body).await
+    }
+
     pub async fn raw(
         &self,
         method: Method,

@@ -6,20 +6,6 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-async fn control(
-    s: &TestServer,
-    path: &str,
-    token: Option<&str>,
-    body: Value,
-) -> (StatusCode, Value) {
-    let bearer = token.map(|t| format!("Bearer {t}"));
-    let headers: Vec<(&str, &str)> = bearer
-        .iter()
-        .map(|b| ("authorization", b.as_str()))
-        .collect();
-    s.send(Method::POST, path, None, Some(body), &headers).await
-}
-
 fn minutes_path(user: &str, id: &str, all: bool) -> String {
     format!("{}/minutes?fetchAll={all}", event_path(user, id))
 }
@@ -34,7 +20,9 @@ async fn controls_need_the_admin_token() {
     );
     let body = json!({"eventId": id, "creatorUserId": "alice-union"});
     for token in [None, Some("wrong")] {
-        let answer = control(&s, "/_dingcal/minutes", token, body.clone()).await;
+        let answer = s
+            .control_as(token, Method::POST, "/_dingcal/minutes", Some(body.clone()))
+            .await;
         assert_error(&answer, 401, "Unauthorized", None);
     }
     let (_, listed) = api
@@ -52,22 +40,24 @@ async fn minutes_attached_by_the_controls_are_listed_by_list_ai_minutes() {
             .await,
     );
     let token = Some(ADMIN_TOKEN);
-    let (status, made) = control(
-        &s,
-        "/_dingcal/minutes",
-        token,
-        json!({"eventId": id, "creatorUserId": "alice-union", "minutesId": "m-1"}),
-    )
-    .await;
+    let (status, made) = s
+        .control_as(
+            token,
+            Method::POST,
+            "/_dingcal/minutes",
+            Some(json!({"eventId": id, "creatorUserId": "alice-union", "minutesId": "m-1"})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{made}");
     assert_eq!(made["minutesId"], "m-1");
-    let (_, made) = control(
-        &s,
-        "/_dingcal/minutes",
-        token,
-        json!({"eventId": id, "creatorUserId": "bob-union"}),
-    )
-    .await;
+    let (_, made) = s
+        .control_as(
+            token,
+            Method::POST,
+            "/_dingcal/minutes",
+            Some(json!({"eventId": id, "creatorUserId": "bob-union"})),
+        )
+        .await;
     let bobs = made["minutesId"].as_str().unwrap().to_string();
 
     let (status, all) = api
@@ -93,21 +83,23 @@ async fn minutes_attached_by_the_controls_are_listed_by_list_ai_minutes() {
         .call(Method::GET, &minutes_path("carol-union", &id, true), None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let answer = control(
-        &s,
-        "/_dingcal/minutes",
-        token,
-        json!({"eventId": "nope", "creatorUserId": "bob-union"}),
-    )
-    .await;
+    let answer = s
+        .control_as(
+            token,
+            Method::POST,
+            "/_dingcal/minutes",
+            Some(json!({"eventId": "nope", "creatorUserId": "bob-union"})),
+        )
+        .await;
     assert_eq!(answer.0, StatusCode::NOT_FOUND);
-    let answer = control(
-        &s,
-        "/_dingcal/minutes",
-        token,
-        json!({"eventId": id, "creatorUserId": "nobody"}),
-    )
-    .await;
+    let answer = s
+        .control_as(
+            token,
+            Method::POST,
+            "/_dingcal/minutes",
+            Some(json!({"eventId": id, "creatorUserId": "nobody"})),
+        )
+        .await;
     assert_eq!(answer.0, StatusCode::BAD_REQUEST);
     // Another org's app cannot read them.
     let other = Api::with_app(&s, "other-app").await;
@@ -122,34 +114,23 @@ async fn minutes_attached_by_the_controls_are_listed_by_list_ai_minutes() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-async fn admin(
-    s: &TestServer,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let bearer = format!("Bearer {ADMIN_TOKEN}");
-    s.send(method, path, None, body, &[("authorization", &bearer)])
-        .await
-}
-
 #[tokio::test]
 async fn a_fault_answers_in_place_of_the_operation_and_changes_nothing() {
     let s = TestServer::start().await;
     let api = Api::new(&s).await;
-    let (status, made) = admin(
-        &s,
-        Method::POST,
-        "/_dingcal/faults",
-        Some(
-            json!({"operation": "CreateEvent", "status": 503, "code": "systemError",
+    let (status, made) = s
+        .admin(
+            Method::POST,
+            "/_dingcal/faults",
+            Some(
+                json!({"operation": "CreateEvent", "status": 503, "code": "systemError",
                     "message": "try later", "count": 1}),
-        ),
-    )
-    .await;
+            ),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{made}");
     let fault_id = made["faultId"].as_str().unwrap().to_string();
-    let (_, listed) = admin(&s, Method::GET, "/_dingcal/faults", None).await;
+    let (_, listed) = s.admin(Method::GET, "/_dingcal/faults", None).await;
     assert_eq!(listed["faults"][0]["faultId"], fault_id.as_str());
 
     let refused = api
@@ -175,17 +156,17 @@ async fn a_fault_answers_in_place_of_the_operation_and_changes_nothing() {
     );
     // Its count spent, the fault is gone.
     api.create("alice-union", meeting("Made", &[])).await;
-    let (_, listed) = admin(&s, Method::GET, "/_dingcal/faults", None).await;
+    let (_, listed) = s.admin(Method::GET, "/_dingcal/faults", None).await;
     assert_eq!(listed["faults"], json!([]));
 
     // A delay only, on every operation, until removed.
-    let (_, made) = admin(
-        &s,
-        Method::POST,
-        "/_dingcal/faults",
-        Some(json!({"operation": "*", "status": 200, "delayMs": 300})),
-    )
-    .await;
+    let (_, made) = s
+        .admin(
+            Method::POST,
+            "/_dingcal/faults",
+            Some(json!({"operation": "*", "status": 200, "delayMs": 300})),
+        )
+        .await;
     let started = std::time::Instant::now();
     let (status, _) = api
         .call(
@@ -197,21 +178,18 @@ async fn a_fault_answers_in_place_of_the_operation_and_changes_nothing() {
     assert_eq!(status, StatusCode::OK);
     assert!(started.elapsed() >= std::time::Duration::from_millis(300));
     let path = format!("/_dingcal/faults/{}", made["faultId"].as_str().unwrap());
+    assert_eq!(s.admin(Method::DELETE, &path, None).await.0, StatusCode::OK);
     assert_eq!(
-        admin(&s, Method::DELETE, &path, None).await.0,
-        StatusCode::OK
-    );
-    assert_eq!(
-        admin(&s, Method::DELETE, &path, None).await.0,
+        s.admin(Method::DELETE, &path, None).await.0,
         StatusCode::NOT_FOUND
     );
-    let bad = admin(
-        &s,
-        Method::POST,
-        "/_dingcal/faults",
-        Some(json!({"operation": "Nope"})),
-    )
-    .await;
+    let bad = s
+        .admin(
+            Method::POST,
+            "/_dingcal/faults",
+            Some(json!({"operation": "Nope"})),
+        )
+        .await;
     assert_error(&bad, 400, "invalidParameter", None);
 }
 
@@ -220,13 +198,9 @@ async fn the_throttle_refuses_a_burst_with_the_real_code() {
     let s = TestServer::start().await;
     let api = Api::new(&s).await;
     let id = id_of(&api.create("alice-union", meeting("Busy", &[])).await);
-    let (status, _) = admin(
-        &s,
-        Method::PUT,
-        "/_dingcal/throttle",
-        Some(json!({"qps": 3})),
-    )
-    .await;
+    let (status, _) = s
+        .admin(Method::PUT, "/_dingcal/throttle", Some(json!({"qps": 3})))
+        .await;
     assert_eq!(status, StatusCode::OK);
     let mut refused = Vec::new();
     for _ in 0..10 {
@@ -253,8 +227,7 @@ async fn the_throttle_refuses_a_burst_with_the_real_code() {
             .0,
         StatusCode::OK
     );
-    admin(
-        &s,
+    s.admin(
         Method::PUT,
         "/_dingcal/throttle",
         Some(json!({"qps": null})),
@@ -284,7 +257,7 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let (_, all) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
+    let (_, all) = s.admin(Method::GET, "/_dingcal/requests", None).await;
     let ops: Vec<&str> = all["requests"]
         .as_array()
         .unwrap()
@@ -292,13 +265,13 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
         .map(|r| r["operation"].as_str().unwrap())
         .collect();
     assert_eq!(&ops[..3], ["GetEvent", "GetEvent", "CreateEvent"], "{all}");
-    let (_, created) = admin(
-        &s,
-        Method::GET,
-        "/_dingcal/requests?operation=CreateEvent",
-        None,
-    )
-    .await;
+    let (_, created) = s
+        .admin(
+            Method::GET,
+            "/_dingcal/requests?operation=CreateEvent",
+            None,
+        )
+        .await;
     let entry = &created["requests"][0];
     assert_eq!(entry["appKey"], "acme-full");
     assert_eq!(entry["userId"], "alice-union");
@@ -308,18 +281,14 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
         entry["body"].as_str().unwrap().contains("Journaled"),
         "{entry}"
     );
-    let (_, missing) = admin(
-        &s,
-        Method::GET,
-        "/_dingcal/requests?status=404&limit=5",
-        None,
-    )
-    .await;
+    let (_, missing) = s
+        .admin(Method::GET, "/_dingcal/requests?status=404&limit=5", None)
+        .await;
     assert_eq!(missing["requests"].as_array().unwrap().len(), 1);
     assert_eq!(missing["requests"][0]["code"], "itemNotFound");
 
     // Reset: events and tokens go, the directory stays.
-    let (status, _) = admin(&s, Method::POST, "/_dingcal/reset", None).await;
+    let (status, _) = s.admin(Method::POST, "/_dingcal/reset", None).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _) = api
         .call(Method::GET, &event_path("alice-union", &id), None)
@@ -333,7 +302,7 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
     fresh
         .create("alice-union", meeting("After", &["bob-union"]))
         .await;
-    let (_, journal) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
+    let (_, journal) = s.admin(Method::GET, "/_dingcal/requests", None).await;
     let kept = journal["requests"].as_array().unwrap();
     assert!(
         kept.iter()
@@ -349,22 +318,22 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
         !token_call["body"].as_str().unwrap().contains("full-secret"),
         "{token_call}"
     );
-    let (status, _) = admin(&s, Method::DELETE, "/_dingcal/requests", None).await;
+    let (status, _) = s.admin(Method::DELETE, "/_dingcal/requests", None).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, journal) = admin(&s, Method::GET, "/_dingcal/requests", None).await;
+    let (_, journal) = s.admin(Method::GET, "/_dingcal/requests", None).await;
     assert_eq!(journal["requests"], json!([]));
 }
 
 #[tokio::test]
 async fn the_clock_is_what_every_write_and_token_reads() {
     let s = TestServer::start().await;
-    let (status, clock) = admin(
-        &s,
-        Method::PUT,
-        "/_dingcal/clock",
-        Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
-    )
-    .await;
+    let (status, clock) = s
+        .admin(
+            Method::PUT,
+            "/_dingcal/clock",
+            Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{clock}");
     assert_eq!(
         clock,
@@ -388,13 +357,13 @@ async fn the_clock_is_what_every_write_and_token_reads() {
     assert_eq!(signed["checkInTime"], 1_893_484_800_000_i64, "{signed}");
 
     // Two hours and a second on, the token has expired.
-    let (_, clock) = admin(
-        &s,
-        Method::POST,
-        "/_dingcal/clock/advance",
-        Some(json!({"seconds": 7201})),
-    )
-    .await;
+    let (_, clock) = s
+        .admin(
+            Method::POST,
+            "/_dingcal/clock/advance",
+            Some(json!({"seconds": 7201})),
+        )
+        .await;
     assert_eq!(clock["now"], "2030-01-01T10:00:01Z");
     let answer = api
         .call(Method::GET, &event_path("alice-union", &id), None)
@@ -402,15 +371,14 @@ async fn the_clock_is_what_every_write_and_token_reads() {
     assert_error(&answer, 400, "InvalidAuthentication", None);
 
     // Moving, it moves on from where it was set.
-    admin(
-        &s,
+    s.admin(
         Method::PUT,
         "/_dingcal/clock",
         Some(json!({"now": "2031-06-01T00:00:00Z", "frozen": false})),
     )
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (_, clock) = admin(&s, Method::GET, "/_dingcal/clock", None).await;
+    let (_, clock) = s.admin(Method::GET, "/_dingcal/clock", None).await;
     let now: jiff::Timestamp = clock["now"].as_str().unwrap().parse().unwrap();
     let set: jiff::Timestamp = "2031-06-01T00:00:01Z".parse().unwrap();
     assert!(
@@ -422,24 +390,22 @@ async fn the_clock_is_what_every_write_and_token_reads() {
         "{now}"
     );
     assert_eq!(clock["frozen"], false);
-    let (_, clock) = admin(&s, Method::DELETE, "/_dingcal/clock", None).await;
+    let (_, clock) = s.admin(Method::DELETE, "/_dingcal/clock", None).await;
     let now: jiff::Timestamp = clock["now"].as_str().unwrap().parse().unwrap();
     assert!(
         now < "2030-01-01T00:00:00Z".parse().unwrap(),
         "the system's time again"
     );
-    let bad = admin(
-        &s,
-        Method::PUT,
-        "/_dingcal/clock",
-        Some(json!({"now": "soon"})),
-    )
-    .await;
+    let bad = s
+        .admin(Method::PUT, "/_dingcal/clock", Some(json!({"now": "soon"})))
+        .await;
     assert_eq!(bad.0, StatusCode::BAD_REQUEST);
 }
 
 async fn outbox(s: &TestServer, query: &str) -> Vec<Value> {
-    let (status, body) = admin(s, Method::GET, &format!("/_dingcal/outbox{query}"), None).await;
+    let (status, body) = s
+        .admin(Method::GET, &format!("/_dingcal/outbox{query}"), None)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["messages"].as_array().unwrap().clone()
 }
@@ -553,15 +519,14 @@ async fn the_outbox_holds_what_would_have_been_sent_as_the_flags_say() {
             vec!["dave-union".to_string()]
         )]
     );
-    admin(&s, Method::POST, "/_dingcal/reset", None).await;
+    s.admin(Method::POST, "/_dingcal/reset", None).await;
     assert!(outbox(&s, "").await.is_empty());
 }
 
 #[tokio::test]
 async fn a_reminder_lands_in_the_outbox_once_the_clock_passes_it() {
     let s = TestServer::start().await;
-    admin(
-        &s,
+    s.admin(
         Method::PUT,
         "/_dingcal/clock",
         Some(json!({"now": "2027-03-01T01:00:00Z", "frozen": true})),
@@ -579,8 +544,7 @@ async fn a_reminder_lands_in_the_outbox_once_the_clock_passes_it() {
     );
 
     let advance = |seconds: i64| {
-        admin(
-            &s,
+        s.admin(
             Method::POST,
             "/_dingcal/clock/advance",
             Some(json!({"seconds": seconds})),
@@ -620,12 +584,12 @@ async fn an_export_imports_back_whole_and_a_bad_one_changes_nothing() {
         api.respond("bob-union", &id, "accepted").await.0,
         StatusCode::OK
     );
-    let (status, exported) = admin(&s, Method::GET, "/_dingcal/export", None).await;
+    let (status, exported) = s.admin(Method::GET, "/_dingcal/export", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(exported["version"], 1);
     assert_eq!(exported["state"]["events"].as_array().unwrap().len(), 1);
 
-    admin(&s, Method::POST, "/_dingcal/reset", None).await;
+    s.admin(Method::POST, "/_dingcal/reset", None).await;
     let api = Api::new(&s).await;
     assert_eq!(
         api.call(Method::GET, &event_path("alice-union", &id), None)
@@ -633,8 +597,9 @@ async fn an_export_imports_back_whole_and_a_bad_one_changes_nothing() {
             .0,
         StatusCode::NOT_FOUND
     );
-    let (status, answer) =
-        admin(&s, Method::POST, "/_dingcal/import", Some(exported.clone())).await;
+    let (status, answer) = s
+        .admin(Method::POST, "/_dingcal/import", Some(exported.clone()))
+        .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let api = Api::new(&s).await;
     let event = api.get("bob-union", &id).await;
@@ -658,12 +623,14 @@ async fn an_export_imports_back_whole_and_a_bad_one_changes_nothing() {
     // Another directory, or a malformed row, is refused whole.
     let mut other = exported.clone();
     other["directory"]["orgs"][0]["name"] = json!("Someone else");
-    let refused = admin(&s, Method::POST, "/_dingcal/import", Some(other)).await;
+    let refused = s.admin(Method::POST, "/_dingcal/import", Some(other)).await;
     assert_error(&refused, 400, "invalidParameter", None);
     let mut broken = exported.clone();
     broken["state"]["events"] = json!([]);
     broken["state"]["attendees"][0]["position"] = json!("first");
-    let refused = admin(&s, Method::POST, "/_dingcal/import", Some(broken)).await;
+    let refused = s
+        .admin(Method::POST, "/_dingcal/import", Some(broken))
+        .await;
     assert_error(&refused, 400, "invalidParameter", None);
     api.get("alice-union", &id).await;
 }

@@ -385,14 +385,11 @@ async fn a_clock_set_on_one_node_is_the_clock_of_both() {
     let db = TestDb::postgres();
     let dir = tempfile::tempdir().unwrap();
     let processes = two_nodes(&db, dir.path());
-    let bearer = format!("Bearer {ADMIN_TOKEN}");
     let (status, _) = TestServer::at(&processes[0].base)
-        .send(
+        .admin(
             Method::PUT,
             "/_dingcal/clock",
-            None,
             Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
-            &[("authorization", &bearer)],
         )
         .await;
     assert_eq!(status, StatusCode::OK);

@@ -561,15 +561,8 @@ async fn seed_loads_an_export_into_an_empty_database() {
         &api.create("alice-union", meeting("Seeded", &["bob-union"]))
             .await,
     );
-    let bearer = format!("Bearer {ADMIN_TOKEN}");
     let (_, exported) = first
-        .send(
-            reqwest::Method::GET,
-            "/_dingcal/export",
-            None,
-            None,
-            &[("authorization", &bearer)],
-        )
+        .admin(reqwest::Method::GET, "/_dingcal/export", None)
         .await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("seed.json"), exported.to_string()).unwrap();

@@ -211,8 +211,11 @@ class DingcalServer:
 
     READY_TIMEOUT = 30.0
 
-    def __init__(self, binary: str, directory: Path, db_url: str, log_dir: Path):
+    def __init__(self, binary: str, directory: Path, db_url: str, log_dir: Path,
+                 extra_args: Iterable[str] = ()):
         self.binary = binary
+        self.extra_args = list(extra_args)
+        self.scheme = "http"
         self.directory = directory
         self.db_url = db_url
         self.log_dir = log_dir
@@ -223,7 +226,7 @@ class DingcalServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.address}"
+        return f"{self.scheme}://{self.address}"
 
     def start(self) -> "DingcalServer":
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -240,6 +243,7 @@ class DingcalServer:
                 str(self.directory),
                 "--admin-token",
                 ADMIN_TOKEN,
+                *self.extra_args,
             ],
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -254,9 +258,12 @@ class DingcalServer:
             assert self.proc is not None and self.proc.stdout is not None
             for line in self.proc.stdout:
                 self.stdout_lines.append(line.rstrip("\n"))
-                if self.address is None and line.startswith("listening on http://"):
-                    self.address = line.strip()[len("listening on http://"):].rstrip("/")
-                    ready.set()
+                for scheme in ("http", "https"):
+                    prefix = f"listening on {scheme}://"
+                    if self.address is None and line.startswith(prefix):
+                        self.scheme = scheme
+                        self.address = line.strip()[len(prefix):].rstrip("/")
+                        ready.set()
             ready.set()
 
         self._drain = threading.Thread(target=drain, daemon=True)

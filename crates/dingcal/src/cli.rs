@@ -10,6 +10,7 @@ use crate::domain::random_token;
 use crate::http::LogFormat;
 use crate::server::{self, Config};
 use crate::store::{self, DbUrl};
+use crate::tls::TlsSource;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(DbArgs),
     /// Print the apps of the directory with their keys (the demo app's
@@ -80,8 +81,71 @@ pub struct ServeArgs {
     /// start, into an empty database: known fixtures for a test suite.
     #[arg(long, env = "DINGCAL_SEED", value_name = "FILE")]
     pub seed: Option<PathBuf>,
+    /// The address clients reach this server at (`https://cal.example`),
+    /// for the addresses answers give: CalDAV's, sign-in links. By default,
+    /// the one each request was sent to.
+    #[arg(long, env = "DINGCAL_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// HTTPS (see the README's "HTTPS for clients whose host is fixed").
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Serves HTTPS, with a certificate from a local certificate authority
+    /// that dingcal makes in --tls-dir on first use and prints the path of.
+    #[arg(long, env = "DINGCAL_TLS")]
+    pub tls: bool,
+    /// Where the local certificate authority is kept.
+    #[arg(
+        long,
+        env = "DINGCAL_TLS_DIR",
+        value_name = "DIR",
+        default_value = "dingcal-tls"
+    )]
+    pub tls_dir: PathBuf,
+    /// More names (or IP addresses) for the local authority's certificate,
+    /// beyond localhost, 127.0.0.1, ::1, api.dingtalk.com and
+    /// oapi.dingtalk.com.
+    #[arg(
+        long = "tls-name",
+        env = "DINGCAL_TLS_NAMES",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
+    pub tls_names: Vec<String>,
+    /// Serves HTTPS with this PEM certificate chain instead (with --tls-key).
+    #[arg(
+        long,
+        env = "DINGCAL_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert, in PEM.
+    #[arg(
+        long,
+        env = "DINGCAL_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    fn source(self) -> Option<TlsSource> {
+        match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsSource::Files { cert, key }),
+            _ if self.tls => Some(TlsSource::Local {
+                dir: self.tls_dir,
+                names: self.tls_names,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// What a client may hold of the server (see the README's "Limits"). A
@@ -148,7 +212,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args, cli.log_format).await,
+            Command::Serve(args) => serve(*args, cli.log_format).await,
             Command::Migrate(args) => {
                 let db = DbUrl::parse(&args.db)?;
                 store::open(&db).await?;
@@ -211,12 +275,20 @@ async fn serve(args: ServeArgs, log_format: LogFormat) -> Result<(), String> {
         admin_token: args.admin_token,
         throttle_qps: args.throttle_qps,
         seed: args.seed,
+        tls: args.tls.source(),
+        public_url: args.public_url,
     };
     // Signals are caught from before the address is printed, so a caller
     // that stops the server as soon as it is up still stops it cleanly.
     let stop = shutdown_signal()?;
     let running = server::start(config).await?;
-    println!("listening on http://{}", running.addr);
+    if let Some(ca) = &running.ca {
+        println!(
+            "serving a certificate of dingcal's local authority: clients trust it with {}",
+            ca.display()
+        );
+    }
+    println!("listening on {}://{}", running.scheme, running.addr);
     let _ = std::io::stdout().flush();
     stop.await;
     tracing::info!("shutting down");

@@ -8,4 +8,5 @@ pub mod http;
 pub mod metrics;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod wire;

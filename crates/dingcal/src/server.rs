@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::directory::{Directory, DirectoryFile};
 use crate::http::{self, AppState};
 use crate::store::{self, DbUrl, Store};
+use crate::tls::TlsSource;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,11 +29,21 @@ pub struct Config {
     /// An export (`GET /_dingcal/export`) loaded at start into an empty
     /// database.
     pub seed: Option<PathBuf>,
+    /// Serves HTTPS with this certificate rather than HTTP.
+    pub tls: Option<TlsSource>,
+    /// The address clients reach this server at, for the addresses its
+    /// answers give (CalDAV's, sign-in links); by default the one each
+    /// request was sent to.
+    pub public_url: Option<String>,
 }
 
 /// A server accepting connections.
 pub struct Running {
     pub addr: SocketAddr,
+    /// `https` over TLS, else `http`.
+    pub scheme: &'static str,
+    /// The local certificate authority's certificate, for clients to trust.
+    pub ca: Option<PathBuf>,
     shutdown: oneshot::Sender<()>,
     server: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
@@ -46,6 +57,8 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 /// Opens the store, loads the directory (or makes the demo org on an empty
 /// database) and starts serving.
 pub async fn start(config: Config) -> Result<Running, String> {
+    let tls = config.tls.as_ref().map(TlsSource::load).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let store = store::open(&config.db).await?;
     if let Some(path) = &config.seed {
         let text = std::fs::read_to_string(path)
@@ -94,7 +107,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
             config.limits,
             http::AccessLog::start(config.log_format),
         )
-        .with_controls(config.admin_token, config.throttle_qps),
+        .with_controls(config.admin_token, config.throttle_qps)
+        .with_address(scheme, config.public_url),
     );
 
     let listener = TcpListener::bind(&config.listen)
@@ -104,12 +118,18 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let (shutdown, stop) = oneshot::channel::<()>();
     let clock = tokio::spawn(http::follow_clock(state.clone()));
     let housekeeping = tokio::spawn(purge_loop(state.clone()));
-    let server = tokio::spawn(http::serve(listener, state, async {
+    let (acceptor, ca) = match tls {
+        Some(tls) => (Some(tls.acceptor), tls.ca),
+        None => (None, None),
+    };
+    let server = tokio::spawn(http::serve(listener, state, acceptor, async {
         let _ = stop.await;
     }));
 
     Ok(Running {
         addr,
+        scheme,
+        ca,
         shutdown,
         server,
         housekeeping,

@@ -135,13 +135,3 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientToken {
         })
     }
 }
-
-/// This server's address as the client called it (`http://HOST:PORT`),
-/// for the links and addresses answers hand out.
-pub fn own_address(headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
-}

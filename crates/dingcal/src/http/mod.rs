@@ -61,6 +61,10 @@ pub struct AppState {
     controls: controls::Controls,
     /// What "now" is: the system's time unless the controls set it.
     pub clock: crate::domain::time::Clock,
+    /// `http` or `https`: how clients reach this server.
+    scheme: &'static str,
+    /// `--public-url`: the address answers give of this server.
+    public_url: Option<String>,
 }
 
 impl AppState {
@@ -81,6 +85,8 @@ impl AppState {
             admin_token: None,
             controls: controls::Controls::default(),
             clock: Default::default(),
+            scheme: "http",
+            public_url: None,
         }
     }
 
@@ -92,6 +98,33 @@ impl AppState {
             admin_token: admin_token.filter(|t| !t.is_empty()),
             ..self
         }
+    }
+}
+
+impl AppState {
+    /// The same, reached by clients over `scheme`, and at `public_url` if
+    /// given.
+    pub fn with_address(self, scheme: &'static str, public_url: Option<String>) -> AppState {
+        AppState {
+            scheme,
+            public_url: public_url
+                .map(|u| u.trim_end_matches('/').to_string())
+                .filter(|u| !u.is_empty()),
+            ..self
+        }
+    }
+
+    /// The address clients reach this server at, with no trailing slash:
+    /// `--public-url`, else the host a request was sent to.
+    pub fn own_address(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        format!("{}://{host}", self.scheme)
     }
 }
 

@@ -19,6 +19,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use super::AppState;
@@ -69,6 +70,7 @@ impl Limits {
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.limits;
@@ -100,31 +102,29 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
-        let service = {
-            let (app, activity) = (app.clone(), activity.clone());
-            hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-                activity.busy.fetch_add(1, Ordering::AcqRel);
-                // hyper hands over its own body type; the app reads axum's.
-                let answer = app.clone().oneshot(request.map(axum::body::Body::new));
-                let activity = activity.clone();
-                async move {
-                    let answer = answer.await?;
-                    Ok::<_, Infallible>(answer.map(|body| Watched { body, activity }))
-                }
-            })
-        };
-        let io = Tracked {
-            io: TokioIo::new(stream),
+        let id = open.next.fetch_add(1, Ordering::Relaxed);
+        let connection = Connection {
+            app: app.clone(),
+            http: http.clone(),
+            watcher: graceful.watcher(),
             activity: activity.clone(),
         };
-        let connection = graceful.watch(http.serve_connection(io, service));
-        let id = open.next.fetch_add(1, Ordering::Relaxed);
         let task = tokio::spawn({
-            let open = open.clone();
+            let (open, tls) = (open.clone(), tls.clone());
             async move {
-                // A connection's own failure (a client gone) is the
-                // client's business.
-                let _ = connection.await;
+                // The handshake is bounded as the headers are: the sweep
+                // closes a connection idle for longer than the header
+                // limit, and it is idle until its first request. A
+                // connection's own failure (a client gone, a handshake
+                // refused) is the client's business.
+                match tls {
+                    None => connection.run(stream).await,
+                    Some(tls) => {
+                        if let Ok(stream) = tls.accept(stream).await {
+                            connection.run(stream).await;
+                        }
+                    }
+                }
                 open.remove(id);
                 drop(slot);
             }
@@ -145,6 +145,57 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// What serves one connection, once it is accepted (and, over TLS, its
+/// handshake done).
+struct Connection<A> {
+    app: A,
+    http: hyper::server::conn::http1::Builder,
+    watcher: hyper_util::server::graceful::Watcher,
+    activity: Arc<Activity>,
+}
+
+impl<A> Connection<A>
+where
+    A: Clone
+        + tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = Infallible,
+            Future: Send,
+        > + Send
+        + 'static,
+{
+    async fn run<S>(self, stream: S)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            app,
+            http,
+            watcher,
+            activity,
+        } = self;
+        let service = {
+            let activity = activity.clone();
+            hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                activity.busy.fetch_add(1, Ordering::AcqRel);
+                // hyper hands over its own body type; the app reads axum's.
+                let answer = app.clone().oneshot(request.map(axum::body::Body::new));
+                let activity = activity.clone();
+                async move {
+                    let answer = answer.await?;
+                    Ok::<_, Infallible>(answer.map(|body| Watched { body, activity }))
+                }
+            })
+        };
+        let io = Tracked {
+            io: TokioIo::new(stream),
+            activity,
+        };
+        let _ = watcher.watch(http.serve_connection(io, service)).await;
+    }
 }
 
 /// What a connection is doing: answering requests (from their headers to
@@ -258,12 +309,12 @@ impl Drop for Watched {
 }
 
 /// A connection's socket, which notes each write in its activity.
-struct Tracked {
-    io: TokioIo<tokio::net::TcpStream>,
+struct Tracked<S> {
+    io: TokioIo<S>,
     activity: Arc<Activity>,
 }
 
-impl Tracked {
+impl<S> Tracked<S> {
     fn noted<T>(&self, written: Poll<std::io::Result<T>>) -> Poll<std::io::Result<T>> {
         if let Poll::Ready(Ok(_)) = &written {
             self.activity.wrote();
@@ -272,7 +323,7 @@ impl Tracked {
     }
 }
 
-impl hyper::rt::Read for Tracked {
+impl<S: tokio::io::AsyncRead + Unpin> hyper::rt::Read for Tracked<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -282,7 +333,7 @@ impl hyper::rt::Read for Tracked {
     }
 }
 
-impl hyper::rt::Write for Tracked {
+impl<S: tokio::io::AsyncWrite + Unpin> hyper::rt::Write for Tracked<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

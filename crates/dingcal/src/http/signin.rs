@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use super::AppState;
 use super::answer::RawJson;
 use super::auth::{Access, Read, Write};
-use super::extract::{CalendarPath, Query, own_address};
+use super::extract::{CalendarPath, Query};
 use super::page::{html_escape, html_page};
 use super::query::position_after;
 use crate::domain::calendar::Privilege;
@@ -170,7 +170,7 @@ async fn link(
         .store
         .sign_link(access.grant.corp_id.clone(), event_id, kind)
         .await?;
-    Ok(format!("{}/checkin/{code}", own_address(headers)))
+    Ok(format!("{}/checkin/{code}", state.own_address(headers)))
 }
 
 async fn sign_in_link(

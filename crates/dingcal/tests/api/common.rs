@@ -217,6 +217,8 @@ impl TestServer {
             admin_token: Some(ADMIN_TOKEN.into()),
             throttle_qps: None,
             seed: None,
+            tls: None,
+            public_url: None,
         })
         .await
         .expect("server starts");

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::AppState;
 use crate::http::answer::RawJson;
 use crate::http::auth::{Access, CalendarWrite};
-use crate::http::extract::{Json, own_address};
+use crate::http::extract::Json;
 use crate::wire::caldav::{CaldavAccountBody, CaldavAccountRequest};
 
 pub fn router() -> Router<Arc<AppState>> {
@@ -47,6 +47,6 @@ async fn generate_account(
     RawJson::of(&CaldavAccountBody {
         username: account.username,
         password: account.password,
-        server_address: format!("{}{ROOT}", own_address(&headers)),
+        server_address: format!("{}{ROOT}", state.own_address(&headers)),
     })
 }

@@ -21,8 +21,8 @@ use crate::error::ApiError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-acs-request-id");
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ErrorBody<'a> {
     code: &'a str,
     message: &'a str,
     requestid: &'a str,
@@ -30,9 +30,9 @@ struct ErrorBody<'a> {
     accessdenieddetail: Option<AccessDeniedDetail<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
-struct AccessDeniedDetail<'a> {
+pub(super) struct AccessDeniedDetail<'a> {
     required_scopes: &'a [&'static str],
 }
 

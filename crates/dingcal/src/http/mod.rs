@@ -17,6 +17,7 @@ mod instances;
 mod legacy;
 mod minutes;
 mod oauth;
+mod openapi;
 mod operations;
 mod organizer;
 mod page;

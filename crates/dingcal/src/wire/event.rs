@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `start` and `end` as sent and as answered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTime {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17,7 +18,7 @@ pub struct EventTime {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttendeeInput {
     pub id: Option<String>,
@@ -25,14 +26,14 @@ pub struct AttendeeInput {
     pub is_optional: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReminderInput {
     pub method: Option<String>,
     pub minutes: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OnlineMeetingInput {
     #[serde(rename = "type")]
@@ -40,7 +41,7 @@ pub struct OnlineMeetingInput {
 }
 
 /// `uiConfigs[]`, as sent and as answered.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UiConfigBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,7 +50,7 @@ pub struct UiConfigBody {
     pub ui_status: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +58,7 @@ pub struct LocationBody {
 }
 
 /// An event's location as answered: its name, and its rooms' ids.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationAnswer<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,7 +67,7 @@ pub struct LocationAnswer<'a> {
     pub meeting_rooms: Vec<&'a str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeetingRoomBody<'a> {
     pub room_id: &'a str,
@@ -74,14 +75,14 @@ pub struct MeetingRoomBody<'a> {
     pub display_name: &'a str,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RichTextBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CategoryBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,7 +91,7 @@ pub struct CategoryBody {
     pub display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CardInstanceBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,7 +100,7 @@ pub struct CardInstanceBody {
     pub scenario: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventConfigBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,7 +112,7 @@ pub struct EventConfigBody {
 }
 
 /// `recurrence`, as sent and as answered (answers repeat what was sent).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecurrenceBody {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,7 +121,7 @@ pub struct RecurrenceBody {
     pub range: Option<RangeBody>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatternBody {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -137,7 +138,7 @@ pub struct PatternBody {
     pub interval: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RangeBody {
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -150,7 +151,7 @@ pub struct RangeBody {
 
 /// The body of CreateEvent and of PatchEvent (which adds the required `id`).
 /// Every field is optional here; the domain decides what is required.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventInput {
     pub id: Option<String>,
@@ -173,7 +174,7 @@ pub struct EventInput {
     pub event_config: Option<EventConfigBody>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttendeeBody<'a> {
     pub id: &'a str,
@@ -185,7 +186,7 @@ pub struct AttendeeBody<'a> {
     pub is_optional: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReminderBody {
     pub method: &'static str,
@@ -193,7 +194,7 @@ pub struct ReminderBody {
     pub minutes: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OnlineMeetingBody<'a> {
     #[serde(rename = "type")]
@@ -206,7 +207,7 @@ pub struct OnlineMeetingBody<'a> {
 /// JSON object: the event's own fields, the same for every caller (and so
 /// written once per version of the event, see `render`), then its
 /// participants and status as this caller sees them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventFields<'a> {
     pub id: &'a str,
@@ -244,7 +245,7 @@ pub struct EventFields<'a> {
 }
 
 /// The second part of an event's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventParticipants<'a> {
     pub attendees: Vec<AttendeeBody<'a>>,
@@ -259,7 +260,7 @@ pub struct EventParticipants<'a> {
 }
 
 /// What follows a listing's events.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListTokens<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -268,13 +269,13 @@ pub struct ListTokens<'a> {
     pub sync_token: Option<&'a str>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GetEventQuery {
     pub max_attendees: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListEventsQuery {
     pub time_min: Option<String>,
@@ -288,20 +289,20 @@ pub struct ListEventsQuery {
     pub series_master_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteEventQuery {
     #[serde(default, deserialize_with = "super::query_bool")]
     pub push_notification: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RespondEventRequest {
     pub response_status: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddAttendeeRequest {
     pub attendees_to_add: Option<Vec<AttendeeInput>>,
@@ -309,26 +310,26 @@ pub struct AddAttendeeRequest {
     pub push_notification: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttendeeRef {
     pub id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveAttendeeRequest {
     pub attendees_to_remove: Option<Vec<AttendeeRef>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListAttendeesQuery {
     pub max_results: Option<i64>,
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttendeeListBody<'a> {
     pub attendees: Vec<AttendeeBody<'a>>,
@@ -336,7 +337,7 @@ pub struct AttendeeListBody<'a> {
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WindowQuery {
     pub time_min: Option<String>,
@@ -346,7 +347,7 @@ pub struct WindowQuery {
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventsInstancesQuery {
     pub series_master_id: Option<String>,
@@ -356,12 +357,12 @@ pub struct EventsInstancesQuery {
 }
 
 /// CancelEvent's query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct CancelEventQuery {
     pub scope: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TransferEventRequest {
     pub new_organizer_id: Option<String>,
@@ -373,7 +374,7 @@ pub struct TransferEventRequest {
 }
 
 /// `{"result": true}`: what many writes answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ResultBody {
     pub result: bool,
 }

@@ -1,13 +1,14 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokenRequest {
     pub app_key: Option<String>,
     pub app_secret: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokenResponse {
     pub access_token: String,
@@ -16,7 +17,7 @@ pub struct AccessTokenResponse {
 
 /// `GET /oauth2/auth`: the query of DingTalk's login page, with
 /// `login_hint` naming the user who signs in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct AuthorizeQuery {
     pub client_id: Option<String>,
     pub redirect_uri: Option<String>,
@@ -25,7 +26,7 @@ pub struct AuthorizeQuery {
     pub login_hint: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserTokenRequest {
     pub client_id: Option<String>,
@@ -35,7 +36,7 @@ pub struct UserTokenRequest {
     pub grant_type: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserTokenResponse {
     pub access_token: String,

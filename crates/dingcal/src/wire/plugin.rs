@@ -1,14 +1,15 @@
 //! ListOrgPlugins and UpdateOrgPluginSubscribers, as the SDK sends and
 //! parses them.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PluginList<'a> {
     pub plugins: Vec<PluginBody<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PluginBody<'a> {
     pub plugin_id: &'a str,
@@ -20,14 +21,14 @@ pub struct PluginBody<'a> {
     pub subscribers: Subscribers<'a>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Subscribers<'a> {
     pub dept_ids: &'a [String],
     pub union_ids: &'a [String],
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscribersRequest {
     pub dept_ids: Option<Vec<String>>,

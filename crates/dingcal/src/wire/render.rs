@@ -483,7 +483,47 @@ fn push_date_time(out: &mut String, dt: DateTime) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::directory::DirectoryFile;
     use crate::domain::time::TimeSpec;
+    use crate::wire::schedule::ScheduleAnswer;
+
+    /// The answer written by hand has the shape the OpenAPI document
+    /// describes (which refuses any other member).
+    #[test]
+    fn a_schedule_reads_as_its_described_shape() {
+        let renderer = Renderer::new(Arc::new(Directory::from_file(&DirectoryFile::demo())));
+        let busy = [
+            Busy {
+                when: When::AllDay {
+                    start: "2026-07-01".parse().unwrap(),
+                    end: "2026-07-02".parse().unwrap(),
+                },
+                tentative: false,
+            },
+            Busy {
+                when: When::Timed {
+                    start: "2026-07-01T12:00:00Z".parse().unwrap(),
+                    end: "2026-07-01T13:00:00Z".parse().unwrap(),
+                    time_zone: "Asia/Shanghai".into(),
+                },
+                tentative: true,
+            },
+        ];
+        let written = renderer
+            .schedule([("alice-union", Some(&busy[..])), ("nobody", None)])
+            .unwrap();
+        let read: ScheduleAnswer = serde_json::from_slice(&written).unwrap();
+        let [alice, nobody] = &read.schedule_information[..] else {
+            panic!("two users: {read:?}");
+        };
+        assert_eq!(alice.schedule_items.len(), 2);
+        assert_eq!(alice.schedule_items[1].status, "Tentative");
+        assert_eq!(
+            alice.schedule_items[1].start.date_time.as_deref(),
+            Some("2026-07-01T20:00:00+08:00")
+        );
+        assert!(nobody.error.is_some() && nobody.schedule_items.is_empty());
+    }
 
     #[test]
     fn timed_event_answers_in_its_own_zone() {

@@ -1,35 +1,36 @@
 //! The meeting-room operations' bodies: AddMeetingRooms,
 //! RemoveMeetingRooms, MeetingRoomRespond and GetMeetingRoomsSchedule.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::event::EventTime;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomRef {
     pub room_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AddRoomsRequest {
     pub meeting_rooms_to_add: Option<Vec<RoomRef>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoveRoomsRequest {
     pub meeting_rooms_to_remove: Option<Vec<RoomRef>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomRespondRequest {
     pub response_status: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomScheduleRequest {
     pub room_ids: Option<Vec<String>>,
@@ -37,20 +38,20 @@ pub struct RoomScheduleRequest {
     pub end_time: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomScheduleResponse<'a> {
     pub schedule_information: Vec<RoomScheduleBody<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomScheduleBody<'a> {
     pub room_id: &'a str,
     pub schedule_items: Vec<RoomItem<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomItem<'a> {
     /// `BUSY`, or `TENTATIVE` while the booking awaits approval.
@@ -61,7 +62,7 @@ pub struct RoomItem<'a> {
     pub end: EventTime,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct OrganizerRef<'a> {
     pub id: &'a str,
 }

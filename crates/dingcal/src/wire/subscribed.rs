@@ -1,8 +1,9 @@
 //! The subscribed-calendar operations' bodies.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScopeBody {
     pub union_ids: Option<Vec<String>>,
@@ -11,7 +12,7 @@ pub struct ScopeBody {
 }
 
 /// CreateSubscribedCalendar's and UpdateSubscribedCalendars' body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscribedCalendarRequest {
     pub name: Option<String>,
@@ -20,13 +21,13 @@ pub struct SubscribedCalendarRequest {
     pub subscribe_scope: Option<ScopeBody>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedCalendar<'a> {
     pub calendar_id: &'a str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScopeAnswer<'a> {
     pub union_ids: Vec<&'a str>,
@@ -34,7 +35,7 @@ pub struct ScopeAnswer<'a> {
     pub corp_ids: &'a [String],
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubscribedCalendarBody<'a> {
     pub calendar_id: &'a str,

@@ -204,6 +204,15 @@ impl TestServer {
 
     /// A server whose clients are held to these limits.
     pub async fn start_with(limits: dingcal::http::Limits) -> TestServer {
+        TestServer::launch(limits, Some(ADMIN_TOKEN)).await
+    }
+
+    /// A server started with no admin token: the emulator controls off.
+    pub async fn start_without_controls() -> TestServer {
+        TestServer::launch(Default::default(), None).await
+    }
+
+    async fn launch(limits: dingcal::http::Limits, admin_token: Option<&str>) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let directory = dir.path().join("directory.toml");
         std::fs::write(&directory, directory_toml()).expect("write directory");
@@ -214,7 +223,7 @@ impl TestServer {
             directory: Some(directory),
             limits,
             log_format: Default::default(),
-            admin_token: Some(ADMIN_TOKEN.into()),
+            admin_token: admin_token.map(str::to_string),
             throttle_qps: None,
             seed: None,
             tls: None,

@@ -6,12 +6,14 @@ mod auth;
 mod caldav;
 mod calendars;
 mod common;
+mod console;
 mod controls;
 mod crash;
 mod events;
 mod hardening;
 mod idempotency;
 mod multinode;
+mod openapi;
 mod organizer;
 mod patch;
 #[path = "../support/postgres.rs"]

@@ -263,6 +263,8 @@ async fn the_organizers_link_signs_a_visitor_in_from_a_browser() {
             .await
             .unwrap();
         assert_eq!(forged.status().as_u16(), 404, "{code}");
+        // A browser is shown a page that says so, not the API's JSON.
+        assert!(forged.text().await.unwrap().contains("No such link"));
         let forged = s
             .http
             .post(format!("{}/checkin/{code}", s.base))

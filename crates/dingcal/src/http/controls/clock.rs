@@ -44,14 +44,14 @@ pub async fn follow_clock(state: Arc<AppState>) {
     }
 }
 
-#[derive(Deserialize)]
-struct ClockRequest {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct ClockRequest {
     now: Option<String>,
     frozen: Option<bool>,
 }
 
-#[derive(Serialize)]
-struct ClockBody {
+#[derive(Serialize, schemars::JsonSchema)]
+pub(super) struct ClockBody {
     now: String,
     frozen: bool,
 }
@@ -59,15 +59,31 @@ struct ClockBody {
 fn clock_body(state: &AppState) -> ApiResult<RawJson> {
     RawJson::of(&ClockBody {
         now: state.clock.now().to_string(),
-        frozen: state.clock.setting().is_some_and(|s| s.frozen),
+        frozen: frozen(state),
     })
 }
 
-/// Puts a clock setting in force on every node.
-async fn put_clock(state: &AppState, setting: Option<ClockSetting>) -> ApiResult<RawJson> {
+/// Whether the clock stands still.
+pub(super) fn frozen(state: &AppState) -> bool {
+    state.clock.setting().is_some_and(|s| s.frozen)
+}
+
+/// Puts a clock setting in force on every node; `None` is the system's
+/// time again.
+pub(super) async fn put_clock(state: &AppState, setting: Option<ClockSetting>) -> ApiResult<()> {
     state.store.set_clock(setting).await?;
     state.clock.apply(setting);
-    clock_body(state)
+    Ok(())
+}
+
+/// Sets the clock to `at`, frozen or moving.
+pub(super) async fn set_to(state: &AppState, at: jiff::Timestamp, frozen: bool) -> ApiResult<()> {
+    let setting = ClockSetting {
+        at,
+        anchor: time::now(),
+        frozen,
+    };
+    put_clock(state, Some(setting)).await
 }
 
 async fn get_clock(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
@@ -90,21 +106,18 @@ async fn set_clock(
             .map_err(|_| ApiError::bad_timestamp("now", text))?,
         None => state.clock.now(),
     };
-    let setting = ClockSetting {
-        at,
-        anchor: time::now(),
-        frozen: body.frozen.unwrap_or(false),
-    };
-    put_clock(&state, Some(setting)).await
+    set_to(&state, at, body.frozen.unwrap_or(false)).await?;
+    clock_body(&state)
 }
 
 /// The system's time again.
 async fn unset_clock(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult<RawJson> {
-    put_clock(&state, None).await
+    put_clock(&state, None).await?;
+    clock_body(&state)
 }
 
-#[derive(Deserialize)]
-struct Advance {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct Advance {
     seconds: Option<f64>,
 }
 
@@ -114,8 +127,14 @@ async fn advance_clock(
     _: Admin,
     Json(body): Json<Option<Advance>>,
 ) -> ApiResult<RawJson> {
-    let seconds = body
-        .and_then(|b| b.seconds)
+    advance(&state, body.and_then(|b| b.seconds)).await?;
+    clock_body(&state)
+}
+
+/// Moves the clock `seconds` forward, frozen or not, and fires what falls
+/// due on the way (reminders).
+pub(super) async fn advance(state: &AppState, seconds: Option<f64>) -> ApiResult<()> {
+    let seconds = seconds
         .filter(|s| s.is_finite() && *s >= 0.0)
         .ok_or_else(|| ApiError::invalid_parameter("seconds must be a number, 0 or more"))?;
     let by = jiff::SignedDuration::try_from_secs_f64(seconds)
@@ -124,13 +143,7 @@ async fn advance_clock(
     let at = was
         .checked_add(by)
         .map_err(|_| ApiError::invalid_parameter("seconds is too large"))?;
-    let setting = ClockSetting {
-        at,
-        anchor: time::now(),
-        frozen: state.clock.setting().is_some_and(|s| s.frozen),
-    };
-    let answer = put_clock(&state, Some(setting)).await?;
-    // What fell due on the way.
+    set_to(state, at, frozen(state)).await?;
     for (due, reminded) in state.store.due_reminders(was, at).await? {
         state.notify(
             "reminder",
@@ -140,5 +153,5 @@ async fn advance_clock(
             &due.summary,
         );
     }
-    Ok(answer)
+    Ok(())
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::random_token;
 use crate::error::{ApiError, ApiResult};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultRequest {
     pub operation: Option<String>,
@@ -22,7 +22,7 @@ pub struct FaultRequest {
     pub delay_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Fault {
     pub fault_id: String,

@@ -11,7 +11,7 @@ const KEPT: usize = 10_000;
 /// How much of a request's body is kept.
 pub const BODY_KEPT: usize = 4 * 1024;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub request_id: String,

@@ -6,6 +6,8 @@
 //! before its handler and is recorded in the journal after.
 
 mod clock;
+mod console;
+mod described;
 mod faults;
 mod journal;
 mod outbox;
@@ -267,9 +269,11 @@ pub fn router() -> Router<Arc<AppState>> {
             get(list_requests).delete(clear_requests),
         )
         .merge(clock::router())
+        .merge(console::router())
         .route("/_dingcal/outbox", get(list_outbox).delete(clear_outbox))
         .route("/_dingcal/export", get(export))
         .route("/_dingcal/import", post(import))
+        .route("/_dingcal/openapi.json", get(described::openapi))
 }
 
 /// A request that carries the server's admin token.
@@ -298,7 +302,7 @@ impl FromRequestParts<Arc<AppState>> for Admin {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Empty {}
 
 /// Deletes every event, token, journal entry and fault; the directory
@@ -332,7 +336,7 @@ async fn import(
     RawJson::of(&Empty {})
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct FaultId {
     fault_id: String,
@@ -350,7 +354,7 @@ async fn add_fault(
     RawJson::of(&FaultId { fault_id })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct FaultList {
     faults: Vec<Fault>,
 }
@@ -379,7 +383,7 @@ async fn remove_faults(State(state): State<Arc<AppState>>, _: Admin) -> ApiResul
     RawJson::of(&Empty {})
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, schemars::JsonSchema)]
 struct ThrottleBody {
     qps: Option<u32>,
 }
@@ -405,14 +409,14 @@ async fn get_throttle(State(state): State<Arc<AppState>>, _: Admin) -> ApiResult
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct JournalQuery {
     operation: Option<String>,
     status: Option<u16>,
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct JournalList {
     requests: Vec<Entry>,
 }
@@ -438,14 +442,14 @@ async fn clear_requests(State(state): State<Arc<AppState>>, _: Admin) -> ApiResu
     RawJson::of(&Empty {})
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 struct OutboxQuery {
     event_id: Option<String>,
     kind: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 struct OutboxList {
     messages: Vec<Message>,
 }

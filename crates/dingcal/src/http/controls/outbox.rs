@@ -10,7 +10,7 @@ use serde::Serialize;
 /// How many messages are kept; older ones are dropped.
 const KEPT: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub id: String,

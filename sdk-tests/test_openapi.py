@@ -136,8 +136,12 @@ EXTRAS = {
     *(f"{op}: answer.originStart.{f}" for op in SINGLE_EVENT for f in ("date", "timeZone")),
     *(f"{op}: answer.events.originStart.{f}" for op in EVENT_LISTS
       for f in ("date", "timeZone")),
-    # Both sign-in lists are one shape (`SignList`), each user with both times.
+    # Both sign-in lists are one type (`SignList`), whose users carry a
+    # sign-in or a sign-out time (each list writes its own).
     "GetSignInList: answer.users.checkOutTime", "GetSignOutList: answer.users.checkInTime",
+    # Access rules take x-client-token as the event writes do, though the
+    # SDK sends none with them.
+    "CreateAcls: header x-client-token", "DeleteAcl: header x-client-token",
     # A room's all-day booking is written as an event's all-day time is.
     "GetMeetingRoomsSchedule: answer.scheduleInformation.scheduleItems.start.date",
     "GetMeetingRoomsSchedule: answer.scheduleInformation.scheduleItems.end.date",

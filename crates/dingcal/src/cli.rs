@@ -84,12 +84,23 @@ pub struct ServeArgs {
     /// The address clients reach this server at (`https://cal.example`),
     /// for the addresses answers give: CalDAV's, sign-in links. By default,
     /// the one each request was sent to.
-    #[arg(long, env = "DINGCAL_PUBLIC_URL", value_name = "URL")]
+    #[arg(long, env = "DINGCAL_PUBLIC_URL", value_name = "URL", value_parser = public_url)]
     pub public_url: Option<String>,
     #[command(flatten)]
     pub tls: TlsArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// An address clients reach the server at: http or https, a host, and
+/// perhaps a port and a path, with no query.
+fn public_url(text: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = text.parse().map_err(|e| format!("{e}"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) || uri.query().is_some() {
+        return Err("expected http://HOST[:PORT][/PATH] or https://...".into());
+    }
+    Ok(text.trim_end_matches('/').to_string())
 }
 
 /// HTTPS (see the README's "HTTPS for clients whose host is fixed").

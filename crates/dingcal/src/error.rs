@@ -158,6 +158,15 @@ impl ApiError {
         )
     }
 
+    /// A console form posted from a page that is not the console's.
+    pub fn forbidden_origin() -> Self {
+        Self::new(
+            Status::Forbidden,
+            "Forbidden",
+            "The console takes forms only from its own pages.",
+        )
+    }
+
     pub fn no_route() -> Self {
         Self::new(
             Status::NotFound,

@@ -98,22 +98,35 @@ const CA_KEY: &str = "ca-key.pem";
 /// The authority in `dir`, made there if absent: the path of its
 /// certificate, and what signs with its key.
 fn local_authority(dir: &Path) -> Result<(PathBuf, Issuer<'static, KeyPair>), String> {
-    let cert_path = dir.join(CA_CERT);
-    let key_path = dir.join(CA_KEY);
-    let key = if key_path.exists() {
-        let pem = fs::read_to_string(&key_path)
-            .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-        KeyPair::from_pem(&pem).map_err(|e| format!("{}: {e}", key_path.display()))?
-    } else {
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let (cert_path, key_path) = (dir.join(CA_CERT), dir.join(CA_KEY));
+    if !key_path.exists() {
         let key = KeyPair::generate().map_err(|e| e.to_string())?;
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        write_private(&key_path, &key.serialize_pem())?;
-        // A new key makes any certificate left beside it stale.
-        let _ = fs::remove_file(&cert_path);
-        key
-    };
+        let cert = authority_params(&key)
+            .self_signed(&key)
+            .map_err(|e| e.to_string())?;
+        // Both files are written aside, then the key is put in place
+        // only if none is there yet: two servers starting at once on one
+        // directory end up with the same authority.
+        let pending = |name: &str| dir.join(format!("{name}.{}", std::process::id()));
+        let (new_cert, new_key) = (pending(CA_CERT), pending(CA_KEY));
+        write_private(&new_key, &key.serialize_pem())?;
+        fs::write(&new_cert, cert.pem())
+            .map_err(|e| format!("cannot write {}: {e}", new_cert.display()))?;
+        if fs::hard_link(&new_key, &key_path).is_ok() {
+            fs::rename(&new_cert, &cert_path)
+                .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
+        }
+        let _ = fs::remove_file(&new_key);
+        let _ = fs::remove_file(&new_cert);
+    }
+    let pem = fs::read_to_string(&key_path)
+        .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
+    let key = KeyPair::from_pem(&pem).map_err(|e| format!("{}: {e}", key_path.display()))?;
     let params = authority_params(&key);
     if !cert_path.exists() {
+        // Deleted, or the other starter has not renamed its own yet: the
+        // same key makes an equivalent certificate.
         let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
         fs::write(&cert_path, cert.pem())
             .map_err(|e| format!("cannot write {}: {e}", cert_path.display()))?;
@@ -131,7 +144,8 @@ fn authority_params(key: &KeyPair) -> CertificateParams {
     let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
     let mut params = CertificateParams::default();
     params.distinguished_name = name(&format!("dingcal local CA {tag}"));
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    // It signs server certificates only, never another authority.
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,

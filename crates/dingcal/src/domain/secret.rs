@@ -60,6 +60,14 @@ pub fn digest(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A keyed MAC of `message`: for a value the server hands out and takes
+/// back (the console's session), which only the key's holder can make.
+pub fn sign(key: &[u8], message: &str) -> String {
+    let mut m = mac(key);
+    m.update(message.as_bytes());
+    URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+}
+
 /// A new salt for an app's token.
 pub fn new_salt() -> String {
     random_token(16)

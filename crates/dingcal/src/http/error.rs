@@ -68,8 +68,8 @@ impl MakeRequestId for NewRequestId {
     }
 }
 
-/// Marks an answer of another protocol (CalDAV), which keeps its own
-/// status and body.
+/// Marks an answer that keeps its own status and body: another protocol's
+/// (CalDAV), a page for a browser, a fault's or the throttle's refusal.
 #[derive(Debug, Clone, Copy)]
 pub struct Verbatim;
 

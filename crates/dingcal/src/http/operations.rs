@@ -140,17 +140,17 @@ fn event_list(generator: &mut SchemaGenerator) -> Schema {
 /// reads and answers (for `/_dingcal/openapi.json`): the wire types its
 /// handler deserialises and serialises.
 pub const TABLE: &[Operation] = &[
-    Operation::new("GET", "/v1.0/calendar/categories", "ListCategories").answer(of::<CategoryList>).replays(),
+    Operation::new("GET", "/v1.0/calendar/categories", "ListCategories").answer(of::<CategoryList>),
     Operation::new("POST", "/v1.0/calendar/me/calendars/{calendarId}/events", "CreateEventByMe").body(of::<EventInput>).answer(event).replays(),
-    Operation::new("GET", "/v1.0/calendar/me/calendars/{calendarId}/eventsview", "ListEventsViewByMe").query(of::<WindowQuery>).answer(event_list).replays(),
-    Operation::new("POST", "/v1.0/calendar/me/schedules/query", "GetScheduleByMe").body(of::<ScheduleRequest>).answer(of::<ScheduleAnswer>).replays(),
+    Operation::new("GET", "/v1.0/calendar/me/calendars/{calendarId}/eventsview", "ListEventsViewByMe").query(of::<WindowQuery>).answer(event_list),
+    Operation::new("POST", "/v1.0/calendar/me/schedules/query", "GetScheduleByMe").body(of::<ScheduleRequest>).answer(of::<ScheduleAnswer>),
     Operation::new("GET", "/v1.0/calendar/plugins", "ListOrgPlugins").answer(of::<PluginList>),
     Operation::new("POST", "/v1.0/calendar/plugins/{pluginId}/subscribers", "UpdateOrgPluginSubscribers").body(of::<SubscribersRequest>).answer(of::<ResultBody>),
     Operation::new("POST", "/v1.0/calendar/users/{userId}/caldavAccounts", "GenerateCaldavAccount").body(of::<CaldavAccountRequest>).answer(of::<CaldavAccountBody>),
     Operation::new("GET", "/v1.0/calendar/users/{userId}/calendars", "ListCalendars").answer(of::<ListCalendarsResponse>),
-    Operation::new("POST", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls", "CreateAcls").body(of::<CreateAclRequest>).answer(of::<AclBody>),
+    Operation::new("POST", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls", "CreateAcls").body(of::<CreateAclRequest>).answer(of::<AclBody>).replays(),
     Operation::new("GET", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls", "ListAcls").answer(of::<AclList>),
-    Operation::new("DELETE", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls/{aclId}", "DeleteAcl"),
+    Operation::new("DELETE", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/acls/{aclId}", "DeleteAcl").replays(),
     Operation::new("POST", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events", "CreateEvent").body(of::<EventInput>).answer(event).replays(),
     Operation::new("GET", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events", "ListEvents").query(of::<ListEventsQuery>).answer(event_list),
     Operation::new("DELETE", "/v1.0/calendar/users/{userId}/calendars/{calendarId}/events/{eventId}", "DeleteEvent").query(of::<DeleteEventQuery>).replays(),

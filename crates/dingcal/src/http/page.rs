@@ -27,12 +27,16 @@ pub fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
 /// An HTML document as the answer, which the API's error shaping leaves as
 /// it is whatever its status (a browser is shown the page, not JSON).
 pub fn html(status: StatusCode, document: String) -> Response {
+    // No other site may frame a page: its buttons act on the server.
     let mut response = (
         status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        ],
         document,
     )
         .into_response();

@@ -119,11 +119,14 @@ pub async fn serve(
                 // refused) is the client's business.
                 match tls {
                     None => connection.run(stream).await,
-                    Some(tls) => {
-                        if let Ok(stream) = tls.accept(stream).await {
+                    Some(tls) => match tls.accept(stream).await {
+                        Ok(stream) => {
+                            // Its first request gets the whole header limit.
+                            connection.activity.wrote();
                             connection.run(stream).await;
                         }
-                    }
+                        Err(e) => tracing::debug!("a TLS handshake failed: {e}"),
+                    },
                 }
                 open.remove(id);
                 drop(slot);
@@ -133,6 +136,10 @@ pub async fn serve(
     }
     drop(listener);
     sweeper.abort();
+    // A connection still in its TLS handshake has no request to finish,
+    // and hyper cannot tell it to close: it would hold the shutdown for
+    // the whole grace.
+    open.close_unstarted();
     let waiting = graceful.count();
     tokio::select! {
         () = graceful.shutdown() => {}
@@ -171,6 +178,7 @@ where
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
+        self.activity.started.store(true, Ordering::Release);
         let Connection {
             app,
             http,
@@ -203,6 +211,8 @@ where
 struct Activity {
     /// Requests under way (more than one when a client pipelines).
     busy: AtomicUsize,
+    /// Served by HTTP: past its TLS handshake, if it has one.
+    started: std::sync::atomic::AtomicBool,
     /// Nanoseconds after `EPOCH` when it last became idle, or last wrote:
     /// an answer handed over is still being sent while the socket takes
     /// it, however slowly the client reads.
@@ -221,6 +231,7 @@ impl Activity {
     fn new() -> Activity {
         Activity {
             busy: AtomicUsize::new(0),
+            started: std::sync::atomic::AtomicBool::new(false),
             idle_since: AtomicU64::new(now_nanos()),
         }
     }
@@ -256,6 +267,20 @@ impl Open {
 
     fn remove(&self, id: u64) {
         self.all.lock().expect("connections poisoned").remove(&id);
+    }
+
+    /// Closes the connections not yet served by HTTP.
+    fn close_unstarted(&self) {
+        self.all
+            .lock()
+            .expect("connections poisoned")
+            .retain(|_, (activity, task)| {
+                let started = activity.started.load(Ordering::Acquire);
+                if !started {
+                    task.abort();
+                }
+                started
+            });
     }
 
     /// Closes every connection still open (their requests are given up).
@@ -357,7 +382,9 @@ impl<S: tokio::io::AsyncWrite + Unpin> hyper::rt::Write for Tracked<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        // Over TLS, an answer's last records leave on a flush.
+        let flushed = Pin::new(&mut self.io).poll_flush(cx);
+        self.noted(flushed)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {

@@ -29,6 +29,7 @@ pub struct ScheduleAnswer {
 pub struct ScheduleInformation {
     pub user_id: String,
     /// Only for a user who does not exist.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub schedule_items: Vec<ScheduleItem>,
 }

@@ -2,7 +2,7 @@
 //! the cookie its login form sets), its pages showing what the API made,
 //! and its forms working the controls as the JSON controls do.
 
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -41,9 +41,11 @@ impl<'a> Browser<'a> {
     }
 
     fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        // As a browser asks for a page.
         let request = self
             .http
-            .request(method, format!("{}{path}", self.server.base));
+            .request(method, format!("{}{path}", self.server.base))
+            .header(ACCEPT, "text/html,application/xhtml+xml");
         match &self.cookie {
             Some(cookie) => request.header(COOKIE, cookie),
             None => request,
@@ -98,25 +100,31 @@ async fn the_console_is_an_unknown_path_without_an_admin_token() {
 }
 
 #[tokio::test]
-async fn a_page_without_the_token_goes_to_the_login_form() {
+async fn a_page_without_the_token_is_refused_with_the_login_form() {
     let s = TestServer::start().await;
     let browser = Browser::new(&s);
     for path in ["/_dingcal/ui", "/_dingcal/ui/week?user=alice-union"] {
         let answer = browser.get(path).await;
-        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(answer.headers()[LOCATION], "/_dingcal/ui/login");
+        assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let page = answer.text().await.unwrap();
+        assert!(page.contains("name=\"token\""), "{page}");
+        // It goes on to the page asked for once the token is given.
+        let next = format!("name=\"next\" value=\"{}\"", path.replace('&', "&amp;"));
+        assert!(page.contains(&next), "{page}");
     }
     let answer = browser
         .post("/_dingcal/ui/faults", &[("operation", "*")])
         .await;
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     let (_, faults) = s.admin(Method::GET, "/_dingcal/faults", None).await;
     assert_eq!(
         faults["faults"],
         json!([]),
         "the refused form added nothing"
     );
-    // A script may send the token as the JSON controls take it.
+    // A script may send the token as the JSON controls take it; a wrong
+    // one, or none from a client that is no browser, gets the controls'
+    // 401 in the API's shape.
     let answer = browser
         .request(Method::GET, "/_dingcal/ui")
         .bearer_auth(ADMIN_TOKEN)
@@ -124,6 +132,88 @@ async fn a_page_without_the_token_goes_to_the_login_form() {
         .await
         .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
+    for token in [Some("wrong"), None] {
+        let answer = s
+            .control_as(token, Method::GET, "/_dingcal/ui/journal", None)
+            .await;
+        assert_error(&answer, 401, "Unauthorized", None);
+    }
+}
+
+#[tokio::test]
+async fn a_session_is_the_servers_own_and_ends_at_logout() {
+    let s = TestServer::start().await;
+    let mut browser = Browser::new(&s);
+    for forged in [
+        "dingcal_admin=1",
+        "dingcal_admin=4102444800.abc",
+        "dingcal_admin=",
+    ] {
+        browser.cookie = Some(forged.to_string());
+        assert_eq!(
+            browser.get("/_dingcal/ui").await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{forged}"
+        );
+    }
+    // A session made for the same token by another server is not this
+    // one's.
+    let other = TestServer::start().await;
+    let elsewhere = Browser::logged_in(&other).await;
+    browser.cookie = elsewhere.cookie.clone();
+    assert_eq!(
+        browser.get("/_dingcal/ui").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let browser = Browser::logged_in(&s).await;
+    let out = browser.post("/_dingcal/ui/logout", &[]).await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let cleared = out.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(
+        cleared.starts_with("dingcal_admin=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_changes_nothing() {
+    let s = TestServer::start().await;
+    let browser = Browser::logged_in(&s).await;
+    let host = s.base.trim_start_matches("http://").to_string();
+    // Another port of the same host is another origin (SameSite would let
+    // the cookie through).
+    let forged = [
+        ("origin", "http://127.0.0.1:1".to_string()),
+        ("sec-fetch-site", "same-site".to_string()),
+    ];
+    for (name, value) in forged {
+        let answer = browser
+            .request(Method::POST, "/_dingcal/ui/faults")
+            .header(name, value)
+            .form(&[("operation", "*")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::FORBIDDEN, "{name}");
+    }
+    let (_, faults) = s.admin(Method::GET, "/_dingcal/faults", None).await;
+    assert_eq!(faults["faults"], json!([]));
+    // The console's own page posts from its own origin.
+    let own = browser
+        .request(Method::POST, "/_dingcal/ui/faults")
+        .header("origin", format!("http://{host}"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("operation", "*")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::SEE_OTHER);
+    let (_, faults) = s.admin(Method::GET, "/_dingcal/faults", None).await;
+    assert_eq!(faults["faults"].as_array().unwrap().len(), 1);
+    // And its pages cannot be framed by another site's.
+    let page = browser.get("/_dingcal/ui").await;
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
 }
 
 #[tokio::test]
@@ -157,6 +247,24 @@ async fn the_login_form_takes_only_the_admin_token() {
         !cookie.contains(ADMIN_TOKEN),
         "the token stays out of the browser"
     );
+
+    // It goes on to a page of the console, and nowhere else.
+    for (next, to) in [
+        (
+            "/_dingcal/ui/journal?operation=GetEvent",
+            "/_dingcal/ui/journal?operation=GetEvent",
+        ),
+        ("https://elsewhere.example/", "/_dingcal/ui"),
+        ("/_dingcal/export", "/_dingcal/ui"),
+    ] {
+        let answer = browser
+            .post(
+                "/_dingcal/ui/login",
+                &[("token", ADMIN_TOKEN), ("next", next)],
+            )
+            .await;
+        assert_eq!(answer.headers()[LOCATION], to, "{next}");
+    }
 
     let browser = Browser::logged_in(&s).await;
     let users = browser.page("/_dingcal/ui").await;
@@ -202,7 +310,10 @@ async fn the_week_shows_an_event_with_the_users_answer_and_its_room() {
         "escaped: {week}"
     );
     assert!(week.contains("10:00–11:00"), "{week}");
-    assert!(week.contains(">accepted<"), "Bob's own answer: {week}");
+    // Bob's own answer, on the card before its room's.
+    let card = &week[week.find("Review &lt;plans").expect("the card")..];
+    let card = &card[..card.find("class=\"room\"").expect("its room")];
+    assert!(card.contains(">accepted<"), "Bob's own answer: {card}");
     assert!(week.contains("Aurora"), "the room: {week}");
     let carol = browser
         .page("/_dingcal/ui/week?user=carol-union&start=2026-11-30")
@@ -212,6 +323,24 @@ async fn the_week_shows_an_event_with_the_users_answer_and_its_room() {
         .page("/_dingcal/ui/week?user=bob-union&start=2026-12-07")
         .await;
     assert!(!next_week.contains("Review"), "{next_week}");
+
+    // An event over several days is on each of them.
+    let mut offsite = meeting("Offsite", &["bob-union"]);
+    offsite["start"] = json!({"date": "2026-12-08"});
+    offsite["end"] = json!({"date": "2026-12-10"});
+    offsite["isAllDay"] = json!(true);
+    let (status, body) = api
+        .call(Method::POST, &events_path("alice-union"), Some(offsite))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let next_week = browser
+        .page("/_dingcal/ui/week?user=bob-union&start=2026-12-07")
+        .await;
+    assert_eq!(
+        next_week.matches(">Offsite<").count(),
+        2,
+        "Tuesday and Wednesday: {next_week}"
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod controls;
 mod crash;
 mod events;
 mod hardening;
+mod https;
 mod idempotency;
 mod multinode;
 mod openapi;

@@ -14,8 +14,8 @@ use crate::http::openapi::{Auth, Group, document};
 use crate::http::operations::{Operation, TABLE, of};
 use crate::wire::minutes::{AttachMinutes, AttachedMinutes};
 
-/// Every control route (`super::router`, `clock::router`), with what it
-/// reads and answers.
+/// Every JSON control route (`super::router`, `clock::router`; the
+/// console's pages are for people), with what it reads and answers.
 pub const CONTROLS: &[Operation] = &[
     Operation::new("POST", "/_dingcal/reset", "Reset").answer(of::<Empty>),
     Operation::new("GET", "/_dingcal/export", "Export").answer(of::<Value>),

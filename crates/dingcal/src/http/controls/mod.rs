@@ -47,6 +47,7 @@ pub use outbox::Channels;
 #[derive(Default)]
 pub struct Controls {
     journal: Journal,
+    sessions: console::Sessions,
     faults: Faults,
     throttle: Throttle,
     outbox: Outbox,

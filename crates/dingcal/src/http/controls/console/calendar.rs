@@ -196,7 +196,7 @@ async fn week(State(state): State<Arc<AppState>>, _: Console, Query(q): Query<We
             @for d in &days {
                 section.day.today[*d == today] {
                     h2 { (d.strftime("%a %-d %b")) }
-                    @for view in views.iter().filter(|v| day_of(&v.event.when, &zone) == *d) {
+                    @for view in views.iter().filter(|v| on_day(&v.event.when, &zone, *d)) {
                         (event_card(&state, view, &user, &zone))
                     }
                 }
@@ -255,6 +255,22 @@ fn day_of(when: &When, zone: &TimeZone) -> Date {
     match when {
         When::AllDay { start, .. } => *start,
         When::Timed { start, .. } => start.to_zoned(zone.clone()).date(),
+    }
+}
+
+/// Whether an event takes part of day `d` in the calendars' zone: one
+/// that runs over several days is shown on each.
+fn on_day(when: &When, zone: &TimeZone, d: Date) -> bool {
+    match when {
+        When::AllDay { start, end } => *start <= d && d < *end,
+        When::Timed { start, end, .. } => {
+            let bound = |d: Date| d.to_zoned(zone.clone()).map(|z| z.timestamp());
+            let (Ok(from), Ok(to)) = (bound(d), d.tomorrow().map_or(bound(d), bound)) else {
+                return false;
+            };
+            // One of no length is shown on the day it is at.
+            (start < &to && end > &from) || (start == end && (from..to).contains(start))
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::tz::TimeZone;
@@ -48,10 +48,51 @@ pub fn router() -> Router<Arc<AppState>> {
         .merge(faults::router())
 }
 
-/// What the cookie holds: a digest of the admin token, so that the token
-/// itself never sits in the browser.
-fn session(admin_token: &str) -> String {
-    secret::digest(&format!("dingcal console\n{admin_token}"))
+/// How long a login lasts.
+const SESSION_SECONDS: i64 = 12 * 3600;
+
+/// The console's logins on this node (as its journal, outbox and faults
+/// are): a cookie is the time it was made, signed with a key this process
+/// drew, so that it proves the token was typed here without holding it,
+/// and lapses after `SESSION_SECONDS` or when the server restarts.
+pub struct Sessions {
+    key: [u8; 32],
+}
+
+impl Default for Sessions {
+    fn default() -> Sessions {
+        Sessions {
+            key: rand::random(),
+        }
+    }
+}
+
+impl Sessions {
+    /// A new session's cookie value. Its times are the system's, not the
+    /// emulator's clock, which a test may move by years.
+    fn open(&self, admin_token: &str) -> String {
+        let made = jiff::Timestamp::now().as_second();
+        format!("{made}.{}", self.tag(made, admin_token))
+    }
+
+    fn tag(&self, made: i64, admin_token: &str) -> String {
+        secret::sign(
+            &self.key,
+            &format!("dingcal console\n{made}\n{admin_token}"),
+        )
+    }
+
+    /// Whether a cookie is a live session of this node, for this token.
+    fn valid(&self, cookie: &str, admin_token: &str) -> bool {
+        let Some((made, tag)) = cookie.split_once('.') else {
+            return false;
+        };
+        let Ok(made) = made.parse::<i64>() else {
+            return false;
+        };
+        let age = jiff::Timestamp::now().as_second() - made;
+        (0..SESSION_SECONDS).contains(&age) && secret::same(tag, &self.tag(made, admin_token))
+    }
 }
 
 /// The console cookie's value, if the request carries one.
@@ -65,9 +106,10 @@ fn cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// A request of someone who holds the admin token: as a bearer, like the
-/// JSON controls take it, or as the cookie the login form sets. Without
-/// an admin token configured the console is an unknown path; without
-/// either, a browser is sent to the login form.
+/// JSON controls take it, or as the session its login form opened.
+/// Without an admin token configured the console is an unknown path.
+/// Without either, the answer is 401 as for every control: to a browser,
+/// with the login form as its page.
 pub struct Console;
 
 impl FromRequestParts<Arc<AppState>> for Console {
@@ -80,13 +122,56 @@ impl FromRequestParts<Arc<AppState>> for Console {
         let Some(expected) = &state.admin_token else {
             return Err(ApiError::no_route().into_response());
         };
-        if cookie(&parts.headers).is_some_and(|c| secret::same(c, &session(expected))) {
-            return Ok(Console);
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return match Admin::from_request_parts(parts, state).await {
+                Ok(Admin) => Ok(Console),
+                Err(e) => Err(e.into_response()),
+            };
         }
-        match Admin::from_request_parts(parts, state).await {
-            Ok(Admin) => Ok(Console),
-            Err(_) => Err(see_other(LOGIN)),
+        let signed_in =
+            cookie(&parts.headers).is_some_and(|c| state.controls.sessions.valid(c, expected));
+        if !signed_in {
+            let html = parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
+            return Err(if html {
+                let asked = parts.uri.path_and_query().map_or(HOME, |p| p.as_str());
+                login_form(StatusCode::UNAUTHORIZED, None, asked)
+            } else {
+                ApiError::admin_token_required().into_response()
+            });
         }
+        // The session rides on a cookie, which a browser also sends with a
+        // form another page posts here: a write must come from the
+        // console's own pages. (SameSite does not tell two ports of one
+        // host apart; the headers a browser adds do.)
+        if parts.method != Method::GET && !same_origin(&parts.headers) {
+            return Err(ApiError::forbidden_origin().into_response());
+        }
+        Ok(Console)
+    }
+}
+
+/// Whether a browser says a request comes from a page of this server
+/// (`Sec-Fetch-Site`, or else `Origin` against `Host`). A client that is
+/// not a browser sends neither, and is no cross-site form.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = text(HeaderName::from_static("sec-fetch-site")) {
+        return site == "same-origin";
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, rest)| rest == host),
+        (Some(_), None) => false,
+        (None, _) => true,
     }
 }
 
@@ -233,9 +318,12 @@ fn number<T: std::str::FromStr>(name: &str, field: Option<String>) -> Result<Opt
 #[derive(Deserialize)]
 struct LoginForm {
     token: Option<String>,
+    /// The console page to go on to.
+    next: Option<String>,
 }
 
-fn login_form(status: StatusCode, error: Option<&str>) -> Response {
+/// The login form, which goes on to `next` once the token is right.
+fn login_form(status: StatusCode, error: Option<&str>, next: &str) -> Response {
     let page = document(
         "Log in",
         html! {},
@@ -243,6 +331,7 @@ fn login_form(status: StatusCode, error: Option<&str>) -> Response {
             p { "The console takes the server's admin token (" code { "--admin-token" } ")." }
             @if let Some(error) = error { p.error { (error) } }
             form.card method="post" action=(LOGIN) {
+                input type="hidden" name="next" value=(next);
                 label { "Admin token " input type="password" name="token" autofocus required; }
                 button type="submit" { "Log in" }
             }
@@ -255,7 +344,7 @@ async fn login_page(State(state): State<Arc<AppState>>) -> Response {
     if state.admin_token.is_none() {
         return ApiError::no_route().into_response();
     }
-    login_form(StatusCode::OK, None)
+    login_form(StatusCode::OK, None, HOME)
 }
 
 /// The token posted: right, the browser gets the cookie and goes on to
@@ -268,18 +357,47 @@ async fn log_in(
     let Some(expected) = &state.admin_token else {
         return ApiError::no_route().into_response();
     };
-    let given = form.ok().and_then(|f| f.0.token).unwrap_or_default();
-    if !secret::same(given.trim(), expected) {
+    let form = form.map(|f| f.0).unwrap_or(LoginForm {
+        token: None,
+        next: None,
+    });
+    // Only a page of the console: the form is no way to send a browser
+    // elsewhere.
+    let next = form
+        .next
+        .filter(|n| {
+            n == HOME || n.starts_with(&format!("{HOME}/")) || n.starts_with(&format!("{HOME}?"))
+        })
+        .filter(|n| n != LOGIN)
+        .unwrap_or_else(|| HOME.to_string());
+    if !secret::same(form.token.unwrap_or_default().trim(), expected) {
         return login_form(
             StatusCode::UNAUTHORIZED,
             Some("That is not the admin token."),
+            &next,
         );
     }
-    with_cookie(see_other(HOME), &session(expected), "")
+    let session = state.controls.sessions.open(expected);
+    let lasting = format!("; Max-Age={SESSION_SECONDS}{}", secure(&state));
+    with_cookie(see_other(&next), &session, &lasting)
 }
 
-async fn log_out(_: Console) -> Response {
-    with_cookie(see_other(LOGIN), "", "; Max-Age=0")
+/// The cookie's attribute that keeps it off plain HTTP, when the server
+/// speaks HTTPS.
+fn secure(state: &AppState) -> &'static str {
+    if state.scheme == "https" {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+async fn log_out(State(state): State<Arc<AppState>>, _: Console) -> Response {
+    with_cookie(
+        see_other(LOGIN),
+        "",
+        &format!("; Max-Age=0{}", secure(&state)),
+    )
 }
 
 /// An answer that sets the console cookie (strict, so that no other site's

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::packed::Packed;
+
 /// How many requests are kept; older ones are dropped.
 const KEPT: usize = 10_000;
 /// How much of a request's body is kept.
@@ -27,11 +29,58 @@ pub struct Entry {
     pub body: String,
 }
 
+/// An entry as kept: its texts packed, in `Entry`'s order.
+struct Kept {
+    texts: Packed<9>,
+    status: u16,
+    duration_ms: f64,
+}
+
+const OPERATION: usize = 2;
+
+impl Kept {
+    fn of(e: Entry) -> Kept {
+        Kept {
+            texts: Packed::new([
+                &e.request_id,
+                &e.at,
+                &e.operation,
+                &e.method,
+                &e.path,
+                &e.app_key,
+                &e.user_id,
+                &e.code,
+                &e.body,
+            ]),
+            status: e.status,
+            duration_ms: e.duration_ms,
+        }
+    }
+
+    fn entry(&self) -> Entry {
+        let text = |i| self.texts.get(i).to_string();
+        Entry {
+            request_id: text(0),
+            at: text(1),
+            operation: text(OPERATION),
+            method: text(3),
+            path: text(4),
+            app_key: text(5),
+            user_id: text(6),
+            status: self.status,
+            code: text(7),
+            duration_ms: self.duration_ms,
+            body: text(8),
+        }
+    }
+}
+
 #[derive(Default)]
-pub struct Journal(Mutex<VecDeque<Entry>>);
+pub struct Journal(Mutex<VecDeque<Kept>>);
 
 impl Journal {
     pub fn record(&self, entry: Entry) {
+        let entry = Kept::of(entry);
         let mut kept = self.0.lock().expect("journal poisoned");
         if kept.len() == KEPT {
             kept.pop_front();
@@ -45,10 +94,10 @@ impl Journal {
         let kept = self.0.lock().expect("journal poisoned");
         kept.iter()
             .rev()
-            .filter(|e| operation.is_none_or(|o| e.operation == o))
+            .filter(|e| operation.is_none_or(|o| e.texts.get(OPERATION) == o))
             .filter(|e| status.is_none_or(|s| e.status == s))
             .take(limit)
-            .cloned()
+            .map(Kept::entry)
             .collect()
     }
 

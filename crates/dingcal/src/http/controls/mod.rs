@@ -11,6 +11,7 @@ mod described;
 mod faults;
 mod journal;
 mod outbox;
+mod packed;
 mod throttle;
 
 use std::sync::Arc;

@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use super::packed::Packed;
+
 /// How many messages are kept; older ones are dropped.
 const KEPT: usize = 10_000;
 
@@ -51,11 +53,55 @@ impl Channels {
     }
 }
 
+/// A message as kept: its texts packed (the recipients one per line:
+/// unionIds hold no line break).
+struct Kept {
+    texts: Packed<5>,
+    kind: &'static str,
+    channel: &'static str,
+}
+
+const EVENT_ID: usize = 2;
+
+impl Kept {
+    fn of(m: Message) -> Kept {
+        Kept {
+            texts: Packed::new([
+                &m.id,
+                &m.at,
+                &m.event_id,
+                &m.recipients.join("\n"),
+                &m.detail,
+            ]),
+            kind: m.kind,
+            channel: m.channel,
+        }
+    }
+
+    fn message(&self) -> Message {
+        let text = |i| self.texts.get(i).to_string();
+        let recipients = self.texts.get(3);
+        Message {
+            id: text(0),
+            at: text(1),
+            kind: self.kind,
+            event_id: text(EVENT_ID),
+            recipients: match recipients {
+                "" => Vec::new(),
+                all => all.split('\n').map(str::to_string).collect(),
+            },
+            channel: self.channel,
+            detail: text(4),
+        }
+    }
+}
+
 #[derive(Default)]
-pub struct Outbox(Mutex<VecDeque<Message>>);
+pub struct Outbox(Mutex<VecDeque<Kept>>);
 
 impl Outbox {
     pub fn post(&self, message: Message) {
+        let message = Kept::of(message);
         let mut kept = self.0.lock().expect("outbox poisoned");
         if kept.len() == KEPT {
             kept.pop_front();
@@ -69,9 +115,9 @@ impl Outbox {
             .lock()
             .expect("outbox poisoned")
             .iter()
-            .filter(|m| event_id.is_none_or(|e| m.event_id == e))
+            .filter(|m| event_id.is_none_or(|e| m.texts.get(EVENT_ID) == e))
             .filter(|m| kind.is_none_or(|k| m.kind == k))
-            .cloned()
+            .map(Kept::message)
             .collect()
     }
 

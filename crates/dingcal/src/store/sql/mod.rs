@@ -16,6 +16,7 @@ mod minutes;
 mod patches;
 mod responses;
 mod rooms;
+mod rows;
 mod schedule;
 mod signins;
 mod state;

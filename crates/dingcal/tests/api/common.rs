@@ -332,6 +332,16 @@ impl TestServer {
         self.control_as(Some(ADMIN_TOKEN), method, path, body).await
     }
 
+    /// Sets the server's clock to `at` (RFC 3339), standing still.
+    pub async fn freeze_clock(&self, at: &str) -> (StatusCode, Value) {
+        self.admin(
+            Method::PUT,
+            "/_dingcal/clock",
+            Some(json!({"now": at, "frozen": true})),
+        )
+        .await
+    }
+
     pub async fn raw(
         &self,
         method: Method,

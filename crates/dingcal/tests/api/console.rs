@@ -527,12 +527,7 @@ async fn the_clock_forms_set_and_advance_the_controls_clock() {
 #[tokio::test]
 async fn advancing_the_clock_by_the_form_fires_reminders() {
     let s = TestServer::start().await;
-    s.admin(
-        Method::PUT,
-        "/_dingcal/clock",
-        Some(json!({"now": "2026-12-01T01:00:00Z", "frozen": true})),
-    )
-    .await;
+    s.freeze_clock("2026-12-01T01:00:00Z").await;
     let api = Api::new(&s).await;
     let mut body = meeting("Soon", &["bob-union"]);
     body["reminders"] = json!([{"method": "dingtalk", "minutes": 15}]);

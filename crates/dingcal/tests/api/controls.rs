@@ -327,13 +327,7 @@ async fn the_journal_lists_calls_newest_first_and_reset_clears_the_state() {
 #[tokio::test]
 async fn the_clock_is_what_every_write_and_token_reads() {
     let s = TestServer::start().await;
-    let (status, clock) = s
-        .admin(
-            Method::PUT,
-            "/_dingcal/clock",
-            Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
-        )
-        .await;
+    let (status, clock) = s.freeze_clock("2030-01-01T08:00:00Z").await;
     assert_eq!(status, StatusCode::OK, "{clock}");
     assert_eq!(
         clock,
@@ -526,12 +520,7 @@ async fn the_outbox_holds_what_would_have_been_sent_as_the_flags_say() {
 #[tokio::test]
 async fn a_reminder_lands_in_the_outbox_once_the_clock_passes_it() {
     let s = TestServer::start().await;
-    s.admin(
-        Method::PUT,
-        "/_dingcal/clock",
-        Some(json!({"now": "2027-03-01T01:00:00Z", "frozen": true})),
-    )
-    .await;
+    s.freeze_clock("2027-03-01T01:00:00Z").await;
     let api = Api::new(&s).await;
     let mut body = meeting("Soon", &["bob-union", "carol-union"]);
     body["start"]["dateTime"] = json!("2027-03-01T10:00:00+08:00");

@@ -386,11 +386,7 @@ async fn a_clock_set_on_one_node_is_the_clock_of_both() {
     let dir = tempfile::tempdir().unwrap();
     let processes = two_nodes(&db, dir.path());
     let (status, _) = TestServer::at(&processes[0].base)
-        .admin(
-            Method::PUT,
-            "/_dingcal/clock",
-            Some(json!({"now": "2030-01-01T08:00:00Z", "frozen": true})),
-        )
+        .freeze_clock("2030-01-01T08:00:00Z")
         .await;
     assert_eq!(status, StatusCode::OK);
     // The other node reads the store's clock within a second or so.

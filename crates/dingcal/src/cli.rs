@@ -133,7 +133,8 @@ pub struct TlsArgs {
         long,
         env = "DINGCAL_TLS_CERT",
         value_name = "FILE",
-        requires = "tls_key"
+        requires = "tls_key",
+        conflicts_with_all = ["tls_names", "tls_dir"]
     )]
     pub tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert, in PEM.

@@ -104,13 +104,11 @@ impl AppState {
 
 impl AppState {
     /// The same, reached by clients over `scheme`, and at `public_url` if
-    /// given.
+    /// given (checked, with no trailing slash: see `cli::public_url`).
     pub fn with_address(self, scheme: &'static str, public_url: Option<String>) -> AppState {
         AppState {
             scheme,
-            public_url: public_url
-                .map(|u| u.trim_end_matches('/').to_string())
-                .filter(|u| !u.is_empty()),
+            public_url,
             ..self
         }
     }

@@ -120,3 +120,25 @@ fn a_public_url_that_is_no_http_address_stops_the_start() {
         assert!(!ok, "{url}");
     }
 }
+
+#[test]
+fn names_for_the_local_authority_do_not_go_with_a_certificate_of_ones_own() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dingcal"))
+        .args([
+            "serve",
+            "--db",
+            "sqlite::memory:",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--tls-name",
+            "cal.example",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    // Refused for what was asked, before any file is read.
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("cannot be used with"), "{said}");
+}

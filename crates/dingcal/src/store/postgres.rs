@@ -310,6 +310,7 @@ impl Postgres {
 
 impl Backend for Postgres {
     type Conn = PgConn;
+    const COMMITS_TOGETHER: bool = false;
 
     async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
     where

@@ -302,6 +302,7 @@ fn start(
 
 impl Backend for Sqlite {
     type Conn = SqliteConn;
+    const COMMITS_TOGETHER: bool = true;
 
     async fn write_alone<T, F>(&self, f: F) -> ApiResult<T>
     where

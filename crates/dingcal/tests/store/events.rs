@@ -210,6 +210,42 @@ async fn patches_sent_together_each_apply_and_lose_nothing(f: Fixture) {
     assert!(now.event.is_free());
 }
 
+/// New events sent at once may be written together; one that fails (here
+/// an id already taken, which no request can give) fails alone.
+async fn events_created_together_each_get_their_own_outcome(f: Fixture) {
+    let taken = f.create(ALICE, planning(), &[BOB]).await;
+    let mut events: Vec<_> = (0..24)
+        .map(|i| {
+            meeting(
+                &format!("Meeting {i}"),
+                "2026-12-02T10:00",
+                "2026-12-02T11:00",
+            )
+            .create(EventId::generate(at(NOW)), user(CAROL), at(NOW))
+            .expect("a valid event")
+        })
+        .collect();
+    let twin = planning()
+        .create(taken.event.id.clone(), user(CAROL), at(NOW))
+        .expect("a valid event");
+    events.insert(12, twin);
+    let outcomes = futures_util::future::join_all(events.iter().map(|event| {
+        f.store
+            .create_event(meta(CAROL), event.clone(), invitees(&[DAVE]))
+    }))
+    .await;
+    for (event, outcome) in events.iter().zip(outcomes) {
+        if event.id == taken.event.id {
+            assert!(outcome.is_err(), "an id already taken is refused");
+            continue;
+        }
+        let created = view_of(outcome.expect("created"));
+        assert_eq!(created.event.summary, event.summary);
+        assert_eq!(f.get(DAVE, &event.id).await.unwrap(), created);
+    }
+    assert_eq!(f.get(ALICE, &taken.event.id).await.unwrap(), taken);
+}
+
 async fn delete_by_the_organizer_cancels_the_event_for_everyone(f: Fixture) {
     let created = f.create(ALICE, planning(), &[BOB, CAROL]).await;
     let id = created.event.id.clone();
@@ -316,6 +352,7 @@ on_both_backends!(
     a_patch_by_an_attendee_is_forbidden_and_changes_nothing,
     a_patch_by_someone_not_invited_is_not_found,
     patches_sent_together_each_apply_and_lose_nothing,
+    events_created_together_each_get_their_own_outcome,
     delete_by_the_organizer_cancels_the_event_for_everyone,
     delete_by_an_attendee_takes_it_out_of_their_calendar_only,
     respond_sets_the_callers_answer_only,

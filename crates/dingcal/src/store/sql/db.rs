@@ -160,6 +160,11 @@ pub trait Db: Sync {
 pub trait Backend: Send + Sync + 'static {
     type Conn: Db;
 
+    /// Whether the backend itself commits the writes waiting at one moment
+    /// together (SQLite's writer thread), so that gathering independent
+    /// writes into one unit of work saves nothing.
+    const COMMITS_TOGETHER: bool;
+
     /// Runs `f` in a write transaction and answers once it is durably
     /// committed.
     fn write<T, F>(&self, f: F) -> impl Future<Output = ApiResult<T>> + Send

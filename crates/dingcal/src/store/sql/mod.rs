@@ -8,6 +8,7 @@ mod batch;
 mod cache;
 mod caldav;
 mod calendar;
+mod creates;
 pub mod db;
 mod directory;
 mod dump;
@@ -30,6 +31,7 @@ use jiff::Timestamp;
 
 use self::batch::Batcher;
 pub use self::cache::Caches;
+use self::creates::{Create, CreateWriter};
 use self::db::{Backend, BoxFuture};
 use self::patches::{Patch, PatchWriter, batchable};
 use self::responses::{Answer, ResponseWriter};
@@ -51,6 +53,7 @@ pub struct SqlStore<B: Backend> {
     backend: Arc<B>,
     responses: Arc<Batcher<ResponseWriter<B>>>,
     patches: Arc<Batcher<PatchWriter<B>>>,
+    creates: Arc<Batcher<CreateWriter<B>>>,
     in_flight: InFlight,
 }
 
@@ -60,6 +63,7 @@ impl<B: Backend> SqlStore<B> {
         SqlStore {
             responses: ResponseWriter::new(&backend),
             patches: PatchWriter::new(&backend),
+            creates: CreateWriter::new(&backend),
             backend,
             in_flight: InFlight::default(),
         }
@@ -228,6 +232,17 @@ impl<B: Backend> EventWrites for SqlStore<B> {
         event: Event,
         invitees: Vec<Invitee>,
     ) -> ApiResult<Outcome> {
+        // New events waiting at the same moment are written together where
+        // the backend does not commit them together itself; one with an
+        // x-client-token is recorded with its own transaction.
+        if !B::COMMITS_TOGETHER && meta.idempotency.is_none() {
+            let create = Create {
+                meta,
+                event,
+                invitees,
+            };
+            return self.creates.submit(create).await;
+        }
         self.write_once(meta, move |conn, meta| {
             Box::pin(writes::create_event(conn, meta, event, invitees))
         })

@@ -63,13 +63,32 @@ const MIGRATION_LOCK: i64 = 0x0064_696e_6763_616c;
 pub type PostgresStore = SqlStore<Postgres>;
 
 pub struct Postgres {
+    /// The connections leased to units of work.
     pool: Pool,
+    /// The connections reads share, one per slot of `shared`.
+    readers: Pool,
     caches: Arc<Caches>,
-    /// The connections reads share, each taken from the pool when first
-    /// needed and again once found lost.
-    shared: [Mutex<Option<Arc<Object>>>; SHARED_READERS],
+    shared: [SharedSlot; SHARED_READERS],
     /// The shared connection the next read takes.
     next_shared: AtomicUsize,
+}
+
+/// Holds a shared connection, taken from `readers` when first needed and
+/// again once found lost.
+#[derive(Default)]
+struct SharedSlot {
+    held: Mutex<Option<Arc<Object>>>,
+    /// Taken by the read that fills the slot: the others wait for it rather
+    /// than ask the readers' pool, which holds one connection per slot.
+    filling: tokio::sync::Mutex<()>,
+}
+
+impl SharedSlot {
+    /// The slot's connection, unless it has none or has lost it.
+    fn open(&self) -> Option<Arc<Object>> {
+        let held = self.held.lock().expect("shared reader poisoned");
+        held.clone().filter(|c| !c.is_closed())
+    }
 }
 
 /// Holds a connection for one unit of work. Given back to the pool only
@@ -113,17 +132,20 @@ pub async fn open(url: &str) -> Result<PostgresStore, String> {
         None => SESSION.to_string(),
     };
     config.options(&options);
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    let pool = Pool::builder(manager)
-        .max_size(POOL_MAX + SHARED_READERS)
-        .build()
-        .map_err(|e| format!("cannot make the PostgreSQL pool: {e}"))?;
+    let pool_of = |size| {
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        Pool::builder(manager)
+            .max_size(size)
+            .build()
+            .map_err(|e| format!("cannot make the PostgreSQL pool: {e}"))
+    };
+    let (pool, readers) = (pool_of(POOL_MAX)?, pool_of(SHARED_READERS)?);
     let mut client = pool
         .get()
         .await
@@ -133,6 +155,7 @@ pub async fn open(url: &str) -> Result<PostgresStore, String> {
         .map_err(|e| format!("cannot migrate the PostgreSQL database: {e}"))?;
     Ok(SqlStore::new(Postgres {
         pool,
+        readers,
         caches: Arc::default(),
         shared: Default::default(),
         next_shared: AtomicUsize::new(0),
@@ -175,11 +198,11 @@ impl Postgres {
     /// A connection from the pool. While PostgreSQL refuses new ones (it
     /// is restarting), asked for again, for a while: a restart then costs
     /// the requests that arrive during it some time, not an error.
-    async fn connection(&self) -> ApiResult<Object> {
+    async fn connection(pool: &Pool) -> ApiResult<Object> {
         let asked = Instant::now();
         let mut pause = Duration::from_millis(10);
         loop {
-            match self.pool.get().await {
+            match pool.get().await {
                 Ok(conn) => {
                     crate::metrics::metrics().pool_wait(asked.elapsed().as_secs_f64());
                     return Ok(conn);
@@ -207,7 +230,7 @@ impl Postgres {
     where
         F: for<'c> FnOnce(&'c PgConn) -> BoxFuture<'c, ApiResult<T>>,
     {
-        let conn = match self.connection().await {
+        let conn = match Self::connection(&self.pool).await {
             Ok(conn) => conn,
             Err(e) => return Ok(Err(e)),
         };
@@ -269,13 +292,17 @@ impl Postgres {
             let (slot, object) = self.shared_client().await?;
             let conn = PgConn::new(Client::Shared(object.clone()), self.caches.clone());
             let result = f.clone()(&conn).await;
-            // As `run`: at worst every pooled connection is dead.
-            if result.is_ok() || !conn.is_lost() || tries == POOL_MAX + SHARED_READERS {
+            // At worst the connection of every slot was dead, and so was
+            // each that the pool then handed back.
+            if result.is_ok() || !conn.is_lost() || tries == 2 * SHARED_READERS {
                 return result;
             }
             tries += 1;
             tracing::info!("reading again on another connection");
-            let mut held = self.shared[slot].lock().expect("shared readers poisoned");
+            let mut held = self.shared[slot]
+                .held
+                .lock()
+                .expect("shared reader poisoned");
             if held.as_ref().is_some_and(|c| Arc::ptr_eq(c, &object)) {
                 *held = None;
             }
@@ -286,19 +313,20 @@ impl Postgres {
     /// none yet or its last one was lost.
     async fn shared_client(&self) -> ApiResult<(usize, Arc<Object>)> {
         let slot = self.next_shared.fetch_add(1, Ordering::Relaxed) % SHARED_READERS;
-        let open = |held: &Option<Arc<Object>>| held.clone().filter(|c| !c.is_closed());
-        if let Some(object) = open(&self.shared[slot].lock().expect("shared readers poisoned")) {
+        let shared = &self.shared[slot];
+        if let Some(object) = shared.open() {
             return Ok((slot, object));
         }
-        let new = Arc::new(self.connection().await?);
-        let mut held = self.shared[slot].lock().expect("shared readers poisoned");
-        // Another read may have filled the slot meanwhile: one connection
-        // is kept, the other goes back to the pool.
-        let object = open(&held).unwrap_or_else(|| {
-            *held = Some(new.clone());
-            new
-        });
-        Ok((slot, object))
+        let _filling = shared.filling.lock().await;
+        if let Some(object) = shared.open() {
+            return Ok((slot, object));
+        }
+        // The lost connection goes back to the pool (which discards it)
+        // once the reads still holding it have failed: the slot lets go.
+        shared.held.lock().expect("shared reader poisoned").take();
+        let new = Arc::new(Self::connection(&self.readers).await?);
+        *shared.held.lock().expect("shared reader poisoned") = Some(new.clone());
+        Ok((slot, new))
     }
 }
 

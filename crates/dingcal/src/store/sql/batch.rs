@@ -13,8 +13,9 @@ use tokio::sync::oneshot;
 
 use crate::error::{ApiError, ApiResult};
 
-/// Batches written at once; more wait and join the next one (dingcal's
-/// choice: half of a PostgreSQL node's connections).
+/// Batches of one kind written at once; more wait and join the next one
+/// (dingcal's choice: half of a PostgreSQL node's leased connections, so
+/// that one kind leaves room for other work).
 const BATCHES_AT_ONCE: usize = 4;
 
 /// Who waits for an item's outcome.

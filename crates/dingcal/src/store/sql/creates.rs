@@ -1,10 +1,12 @@
 //! CreateEvent's common case on PostgreSQL, batched (see `batch`): new
 //! events that wait at the same moment are written in one unit of work,
-//! their statements sent together. New events share no rows, so nothing
-//! orders them; what a batch saves is a transaction's own cost (its BEGIN,
-//! its COMMIT and the commit's flush) and round trips, which cost more than
-//! a new event's rows. SQLite's writer commits waiting writes together
-//! already, so there this would only add a queue.
+//! their statements sent together. New events share no rows (nor locks:
+//! one has no rooms yet, and one made over CalDAV, which records its
+//! resource name, is a write of its own), so nothing orders them; what a
+//! batch saves is a transaction's own cost (its BEGIN, its COMMIT and the
+//! commit's flush) and round trips, which cost more than a new event's
+//! rows. SQLite's writer commits waiting writes together already, so there
+//! this would only add a queue.
 
 use std::sync::{Arc, Weak};
 
@@ -13,7 +15,7 @@ use super::db::Backend;
 use super::writes::create_event;
 use crate::domain::attendee::Invitee;
 use crate::domain::event::Event;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Status};
 use crate::store::{Outcome, WriteMeta};
 
 /// The most new events one unit of work writes.
@@ -94,6 +96,14 @@ impl<B: Backend> Writer for CreateWriter<B> {
                 drop(backend);
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
+                }
+            }
+            // The store could not write (its connection lost, perhaps
+            // after the COMMIT went out; its disk full): every caller is
+            // told so, as a write of its own would have been.
+            Err(e) if e.status == Status::Unavailable => {
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
                 }
             }
             // One of them failed (an id taken, say), which undid them all:

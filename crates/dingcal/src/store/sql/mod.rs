@@ -234,8 +234,8 @@ impl<B: Backend> EventWrites for SqlStore<B> {
     ) -> ApiResult<Outcome> {
         // New events waiting at the same moment are written together where
         // the backend does not commit them together itself; one with an
-        // x-client-token is recorded with its own transaction.
-        if !B::COMMITS_TOGETHER && meta.idempotency.is_none() {
+        // x-client-token, or a CalDAV resource name, is a write of its own.
+        if !B::COMMITS_TOGETHER && meta.idempotency.is_none() && event.ical.is_none() {
             let create = Create {
                 meta,
                 event,

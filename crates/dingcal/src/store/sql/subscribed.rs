@@ -237,8 +237,10 @@ impl<B: Backend> SubscribedStore for SqlStore<B> {
         corp_id: CorpId,
         user: UnionId,
     ) -> ApiResult<Vec<(SubscribedCalendar, bool)>> {
+        // A scan of the org's calendars: not on a connection other reads
+        // share.
         self.backend
-            .read_alone(move |conn| {
+            .scan(move |conn| {
                 Box::pin(async move {
                     // Managers are found by a text match on the JSON list,
                     // which an id with `%` or `_` may widen: each is checked.

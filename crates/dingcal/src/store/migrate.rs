@@ -20,6 +20,7 @@ pub const SQLITE: &[&str] = &[
     include_str!("../../migrations/sqlite/0015_minutes.sql"),
     include_str!("../../migrations/sqlite/0016_clock.sql"),
     include_str!("../../migrations/sqlite/0017_calendar_resources.sql"),
+    include_str!("../../migrations/sqlite/0018_longest_single.sql"),
 ];
 
 pub const POSTGRES: &[&str] = &[
@@ -37,6 +38,7 @@ pub const POSTGRES: &[&str] = &[
     include_str!("../../migrations/postgres/0012_minutes.sql"),
     include_str!("../../migrations/postgres/0013_clock.sql"),
     include_str!("../../migrations/postgres/0014_calendar_resources.sql"),
+    include_str!("../../migrations/postgres/0015_longest_single.sql"),
 ];
 
 /// The steps a database that has taken `applied` of `all` still lacks; a

@@ -106,6 +106,51 @@ async fn busy_takes_events_overlapping_the_window_edges(f: Fixture) {
     );
 }
 
+/// Free/busy reads only the single events that start within the longest
+/// one's span before the window: one made long, or stretched by a patch,
+/// is still found.
+async fn busy_takes_events_that_began_long_before_the_window(f: Fixture) {
+    f.create(
+        ALICE,
+        meeting("conference", "2026-11-24T09:00", "2026-12-04T09:00"),
+        &[],
+    )
+    .await;
+    let stretched = f
+        .create(
+            ALICE,
+            meeting("stretched", "2026-11-20T10:00", "2026-11-20T11:00"),
+            &[],
+        )
+        .await;
+    f.store
+        .patch_event(
+            meta(ALICE),
+            stretched.event.id.clone(),
+            meeting("stretched", "2026-11-20T10:00", "2026-12-01T12:00"),
+        )
+        .await
+        .unwrap();
+    f.create(
+        ALICE,
+        meeting("long over", "2026-11-01T09:00", "2026-11-30T09:00"),
+        &[],
+    )
+    .await;
+    let busy = f
+        .store
+        .busy(corp(), vec![user(ALICE)], december_first())
+        .await
+        .unwrap();
+    assert_eq!(
+        stretches(&busy[0]),
+        [
+            stretch("2026-11-20T02:00:00Z", "2026-12-01T04:00:00Z", false),
+            stretch("2026-11-24T01:00:00Z", "2026-12-04T01:00:00Z", false),
+        ]
+    );
+}
+
 async fn busy_takes_each_occurrence_of_a_series_with_its_own_answer(f: Fixture) {
     let daily = EventChanges {
         recurrence: Some(Recurrence {
@@ -191,6 +236,7 @@ async fn busy_takes_an_occurrence_an_exception_made_longer(f: Fixture) {
 on_both_backends!(
     busy_leaves_out_declined_and_free_events_and_marks_tentative,
     busy_takes_events_overlapping_the_window_edges,
+    busy_takes_events_that_began_long_before_the_window,
     busy_takes_each_occurrence_of_a_series_with_its_own_answer,
     busy_takes_an_occurrence_an_exception_made_longer,
 );

@@ -255,8 +255,16 @@ const STATE: &[Table] = &[
     ),
 ];
 
-/// Change numbers are the store's own: imported rows take the import's.
-const RENUMBER: [Sql; 4] = [
+/// What an import leaves to recompute: change numbers are the store's own
+/// (imported rows take the import's), and free/busy's bound on events.
+const AFTER_IMPORT: [Sql; 5] = [
+    // Free/busy's bound must cover the imported events (see `schedule`).
+    Sql {
+        sqlite: "UPDATE longest_single SET seconds = MAX(seconds, (SELECT COALESCE(MAX(end_key - start_key), 0)
+                   FROM events WHERE recurring = FALSE))",
+        postgres: "UPDATE longest_single SET seconds = GREATEST(seconds, (SELECT COALESCE(MAX(end_key - start_key), 0)
+                   FROM events WHERE recurring = FALSE))",
+    },
     super::db::sql!("UPDATE events SET seq = dingcal_seq()"),
     super::db::sql!("UPDATE removals SET seq = dingcal_seq()"),
     super::db::sql!("UPDATE acls SET seq = dingcal_seq()"),
@@ -442,7 +450,7 @@ pub async fn import_state(conn: &impl Db, document: &Value) -> ApiResult<()> {
         "state",
     )
     .await?;
-    for statement in RENUMBER {
+    for statement in AFTER_IMPORT {
         conn.execute(statement, &[]).await?;
     }
     Ok(())

@@ -576,6 +576,13 @@ mod plans {
             .expect(&busy);
         assert!(materialized < candidates && candidates < answers, "{busy}");
         assert!(busy.contains("COVERING INDEX events_version"), "{busy}");
+        // A user's single events are read from the bound on, not all.
+        assert!(
+            busy.contains(
+                "attendees_series (union_id=? AND recurring=? AND series_start_key>? AND series_start_key<?)"
+            ),
+            "{busy}"
+        );
     }
 
     #[test]

@@ -13,6 +13,10 @@ use crate::error::ApiResult;
 use crate::store::WriteMeta;
 use crate::store::stored::encode_event;
 
+/// The span below which free/busy's bound on single events never falls
+/// (two days, as `longest_single` starts).
+const SHORT_SPAN: i64 = 2 * 86_400;
+
 /// Where an event stands in listings: its start key, whether it masters a
 /// series, and the span of all its occurrences, moved ones included.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,6 +134,16 @@ pub(super) async fn write_event(
         ],
     )
     .await?;
+    // Free/busy's bound on single events (see `schedule`) grows with the
+    // longest; the short ones, nearly all, leave it alone.
+    let span = p.end_key - p.start_key;
+    if !p.recurring && span > SHORT_SPAN {
+        conn.execute(
+            sql!("UPDATE longest_single SET seconds = $1 WHERE seconds < $1"),
+            params![span],
+        )
+        .await?;
+    }
     // An event with rooms holds them anew wherever it now stands, or
     // fails if one is taken there.
     if !e.meeting_rooms.is_empty() {

@@ -14,12 +14,20 @@ pub(super) const BUSY_CANDIDATES: Sql = sql!(
     // The candidates come from covering indexes first, and only they are
     // then read for the user's answer: SQLite would otherwise read the
     // attendee row of every entry it passes, not only of those that match.
-    // (A CROSS JOIN keeps SQLite to that order.)
+    // (A CROSS JOIN keeps SQLite to that order.) A single event that ends
+    // in the window starts at most the longest one's span before it, so
+    // the user's earlier single events are not read at all.
     "WITH c AS MATERIALIZED (
        SELECT a.event_id, e.seq, a.recurring
        FROM attendees a JOIN events e ON e.id = a.event_id
-       WHERE a.union_id = $1 AND a.series_start_key < $2 AND a.series_end_key > $3
-         AND e.corp_id = $4 AND e.deleted = FALSE)
+       WHERE a.union_id = $1 AND a.recurring = FALSE AND a.series_start_key < $2
+         AND a.series_start_key > $3 - (SELECT seconds FROM longest_single)
+         AND a.series_end_key > $3 AND e.corp_id = $4 AND e.deleted = FALSE
+       UNION ALL
+       SELECT a.event_id, e.seq, a.recurring
+       FROM attendees a JOIN events e ON e.id = a.event_id
+       WHERE a.union_id = $1 AND a.recurring = TRUE AND a.series_start_key < $2
+         AND a.series_end_key > $3 AND e.corp_id = $4 AND e.deleted = FALSE)
      SELECT c.event_id, c.seq, s.response_status, c.recurring
      FROM c CROSS JOIN attendees s
      WHERE s.event_id = c.event_id AND s.union_id = $1"

@@ -102,19 +102,20 @@ pub(super) async fn save_event(
     meta: &WriteMeta,
     stored: &StoredEvent,
 ) -> ApiResult<()> {
-    write_event(conn, meta, stored, UPSERT_EVENT).await
+    let placed = extent(conn, &stored.event).await?;
+    write_event(conn, meta, stored, &placed, UPSERT_EVENT).await
 }
 
-/// Writes the event's row with `statement` (an insert or an upsert), and
-/// holds its rooms.
+/// Writes the event's row, placed at `p`, with `statement` (an insert or an
+/// upsert), and holds its rooms.
 pub(super) async fn write_event(
     conn: &impl Db,
     meta: &WriteMeta,
     stored: &StoredEvent,
+    p: &Extent,
     statement: Sql,
 ) -> ApiResult<()> {
     let e = &stored.event;
-    let p = extent(conn, e).await?;
     conn.execute(
         statement,
         params![

@@ -68,7 +68,7 @@ pub async fn create_event(
     let everyone: Vec<&Attendee> = attendees.iter().collect();
     futures_util::future::try_join(
         insert_attendees(conn, &stored.event, &placed, 0, &everyone),
-        write_event(conn, meta, &stored, INSERT_EVENT),
+        write_event(conn, meta, &stored, &placed, INSERT_EVENT),
     )
     .await?;
     if let Some(name) = &stored.event.ical {
